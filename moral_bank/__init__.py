@@ -1,0 +1,47 @@
+"""The Moral Bank portal (道德银行): create_app() builds the Flask application."""
+
+from flask import Flask
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    from . import config
+
+    config.load(app, overrides)
+
+    from .core import extensions as ext
+    from .core import web
+    from .core.db import db
+    from .core.i18n import select_locale
+
+    db.init_app(app)
+    ext.migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
+    ext.csrf.init_app(app)
+    ext.babel.init_app(app, locale_selector=select_locale)
+    ext.limiter.init_app(app)
+    ext.login_manager.init_app(app)
+
+    from . import models  # noqa: F401  (every model registered before migrations/CLI)
+
+    web.init_app(app)
+
+    from .admin.views import bp as users_bp
+    from .api.views import bp as api_bp
+    from .auth.views import bp as auth_bp
+    from .households.views import bp as households_bp
+    from .public.views import bp as main_bp
+    from .units.views import bp as units_bp
+
+    for bp in (main_bp, auth_bp, units_bp, households_bp, users_bp, api_bp):
+        app.register_blueprint(bp)
+    ext.csrf.exempt(api_bp)  # the API uses bearer tokens, not cookies
+
+    from .cli import register as register_cli
+
+    register_cli(app)
+    return app

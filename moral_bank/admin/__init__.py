@@ -1,0 +1,1 @@
+"""Managing users and their roles."""

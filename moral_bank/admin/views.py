@@ -1,0 +1,102 @@
+"""Users and their roles, for admins within their own subtree."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth import service as auth
+from ..auth.forms import RoleForm, UserForm, role_choices
+from ..auth.models import RoleAssignment, User
+from ..core.db import db
+from ..core.errors import DomainError
+from ..core.forms import ActionForm
+from ..core.permissions import ADMINS, GRANTABLE, assignments, roles_required
+from ..core.views import apply_form_error
+from . import service
+
+bp = Blueprint("users", __name__, url_prefix="/admin/users")
+
+
+def _grantable() -> list[str]:
+    roles: list[str] = []
+    for a in assignments(current_user, ADMINS):
+        roles += [r for r in GRANTABLE[a.role] if r not in roles]
+    return roles
+
+
+def _managed_user(user_id: int) -> User:
+    user = db.get_or_404(User, user_id)
+    if not auth.can_manage(current_user, user):
+        abort(403)
+    return user
+
+
+@bp.get("/")
+@roles_required(*ADMINS)
+def index():
+    return render_template("admin/users.html", users=auth.visible_users(current_user))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def create():
+    form = UserForm()
+    form.role.choices = role_choices(_grantable())
+    if form.validate_on_submit():
+        try:
+            user = service.create_with_role(form.username.data, form.password.data, form.display_name.data or "",
+                                            form.role.data, form.unit_code.data, form.household_code.data or "",
+                                            current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_form_error(form, exc if exc.field != "unit" else DomainError(exc.message, "unit_code"))
+        else:
+            db.session.commit()
+            flash(_("The login %(name)s was created.", name=user.username), "success")
+            return redirect(url_for("users.detail", user_id=user.id))
+    return render_template("admin/user_form.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/<int:user_id>")
+@roles_required(*ADMINS)
+def detail(user_id: int):
+    user = _managed_user(user_id)
+    form = RoleForm()
+    form.role.choices = role_choices(_grantable())
+    return render_template("admin/user_detail.html", user=user, form=form, action_form=ActionForm())
+
+
+@bp.post("/<int:user_id>/roles")
+@roles_required(*ADMINS)
+def add_role(user_id: int):
+    user = _managed_user(user_id)
+    form = RoleForm()
+    form.role.choices = role_choices(_grantable())
+    if form.validate_on_submit():
+        try:
+            service.grant(user, form.role.data, form.unit_code.data, form.household_code.data or "", current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_form_error(form, exc if exc.field != "unit" else DomainError(exc.message, "unit_code"))
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("users.detail", user_id=user.id))
+    return render_template("admin/user_detail.html", user=user, form=form, action_form=ActionForm()), 422
+
+
+@bp.post("/<int:user_id>/roles/<int:assignment_id>/delete")
+@roles_required(*ADMINS)
+def remove_role(user_id: int, assignment_id: int):
+    user = _managed_user(user_id)
+    assignment = db.get_or_404(RoleAssignment, assignment_id)
+    if assignment.user_id != user.id or not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        auth.revoke_role(assignment, current_user)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Saved."), "success")
+    return redirect(url_for("users.detail", user_id=user.id))

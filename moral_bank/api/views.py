@@ -1,0 +1,104 @@
+"""JSON endpoints. Errors are JSON with a message and field errors, never HTML."""
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth import service as auth
+from ..core.db import db
+from ..core.errors import DomainError, NotFound, json_error
+from ..core.extensions import limiter
+from ..core.permissions import ANY_ROLE, STAFF, login_required, public, require_household, require_unit, \
+    roles_required
+from ..core.views import paginate
+from ..households import service as households
+from ..households.models import Household
+from ..ledger import service as ledger
+from ..units import service as units
+from . import openapi
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _page_body(page, items: list) -> dict:
+    return {"items": items, "page": page.page, "per_page": page.per_page, "total": page.total, "pages": page.pages}
+
+
+def _household_json(h: Household, balance: int) -> dict:
+    return {"id": h.id, "code": h.code, "unit": {"code": h.unit.code, "name": h.unit.name},
+            "head_name": h.head_name, "balance": balance}
+
+
+@bp.post("/tokens")
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+@public
+def create_token():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return json_error(400, _("Send a JSON object with username and password."))
+    fields = {f: [_("This field is required.")] for f in ("username", "password")
+              if not isinstance(body.get(f), str) or not body.get(f)}
+    if fields:
+        return json_error(400, _("Some fields are missing or wrong."), fields)
+    user = auth.authenticate(body["username"], body["password"])
+    if user is None:
+        db.session.commit()
+        return json_error(401, _("The user name or password is not correct."))
+    raw, token = auth.issue_token(user)
+    db.session.commit()
+    return jsonify(token=raw, token_type="Bearer", expires_at=token.expires_at.isoformat()), 201
+
+
+@bp.get("/me")
+@login_required
+def me():
+    u = current_user
+    return jsonify(
+        id=u.id, username=u.username, name=u.name,
+        roles=[{"role": a.role, "unit": {"code": a.unit.code, "name": a.unit.name}} for a in u.roles],
+        household_id=u.member.household_id if u.member else None,
+    )
+
+
+@bp.get("/households")
+@roles_required(*STAFF)
+def household_list():
+    code = (request.args.get("unit") or "").strip()
+    if not code:
+        return json_error(400, _("Some fields are missing or wrong."), {"unit": [_("This field is required.")]})
+    unit = units.by_code(code)
+    if unit is None:
+        raise NotFound(_("No unit has the code %(code)s.", code=code), field="unit")
+    require_unit(unit, *STAFF)
+    page = paginate(households.list_query(unit))
+    return jsonify(_page_body(page, [_household_json(h, b) for h, b in page.items]))
+
+
+@bp.get("/households/<int:household_id>")
+@roles_required(*ANY_ROLE)
+def household_detail(household_id: int):
+    h = db.get_or_404(Household, household_id)
+    require_household(h)
+    return jsonify(_household_json(h, ledger.household_account(h.id).balance))
+
+
+@bp.get("/households/<int:household_id>/entries")
+@roles_required(*ANY_ROLE)
+def household_entries(household_id: int):
+    h = db.get_or_404(Household, household_id)
+    require_household(h)
+    page = paginate(ledger.entries_for(ledger.household_account(h.id).id))
+    items = [{"id": e.id, "transfer_id": e.transfer_id, "amount": e.amount, "kind": e.transfer.kind,
+              "memo": e.transfer.memo, "created_at": e.created_at.isoformat()} for e in page.items]
+    return jsonify(_page_body(page, items))
+
+
+@bp.get("/openapi.json")
+@public
+def openapi_document():
+    return jsonify(openapi.document())
+
+
+@bp.errorhandler(DomainError)
+def domain_error(exc: DomainError):
+    return json_error(exc.status, exc.message, {exc.field: [exc.message]} if exc.field else None)

@@ -1,0 +1,69 @@
+"""Sign in, sign out, change password."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from ..core.db import db
+from ..core.errors import DomainError
+from ..core.extensions import limiter
+from ..core.permissions import login_required, public
+from . import service
+from .forms import ChangePasswordForm, LoginForm
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths on this site, never "//evil.example" or "https://…".
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("main.index")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=lambda: "user:" + request.form.get("username", "")[:64])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = service.authenticate(form.username.data, form.password.data)
+        if user is None:
+            db.session.commit()  # keep the audit row of the failed attempt
+            form.password.errors.append(_("The user name or password is not correct."))
+        else:
+            login_user(user)
+            db.session.commit()
+            return redirect(_safe_next(form.next.data))
+    return render_template("auth/login.html", form=form), 200 if not form.errors else 422
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash(_("You have signed out."), "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.change_password(current_user, form.current_password.data, form.new_password.data)
+        except DomainError as exc:
+            getattr(form, exc.field or "new_password").errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/change_password.html", form=form), 200 if not form.errors else 422

@@ -1,0 +1,14 @@
+"""Register every domain's commands on `flask --app moral_bank …`."""
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from .auth.cli import create_user
+    from .demo import seed_demo
+    from .households.cli import import_households
+    from .ledger.cli import verify_ledger
+    from .units.cli import import_units
+
+    for command in (seed_demo, create_user, import_units, import_households, verify_ledger):
+        app.cli.add_command(command)

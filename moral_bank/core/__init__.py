@@ -1,0 +1,1 @@
+"""Shared plumbing: database base, extensions, i18n, permissions, errors, audit, time."""

@@ -1,0 +1,92 @@
+"""Domain exceptions raised by services, and the HTTP error handlers."""
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A rule was broken. `message` is translated text for the user."""
+
+    status = 422
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(str(message))
+        self.message = str(message)
+        self.field = field
+
+
+class NotAllowed(DomainError):
+    status = 403
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class InsufficientBalance(Conflict):
+    pass
+
+
+class AlreadyReversed(Conflict):
+    pass
+
+
+class IdempotencyMismatch(Conflict):
+    pass
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, message: str, fields: dict | None = None):
+    body = {"error": {"status": status, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    return jsonify(body), status
+
+
+def _messages() -> dict[int, str]:
+    return {
+        400: _("The request could not be understood. Please check what you sent."),
+        401: _("Please sign in first."),
+        403: _("You are not allowed to do this."),
+        404: _("This page does not exist."),
+        405: _("This action is not allowed here."),
+        413: _("The file is too large."),
+        429: _("Too many attempts. Please wait a minute and try again."),
+        500: _("Something went wrong on our side. Nothing was saved; please try again."),
+    }
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        message = _messages().get(status, exc.description or "")
+        if status == 400 and getattr(exc, "description", "").startswith("The CSRF"):
+            message = _("The form expired. Please try again.")
+        if wants_json():
+            return json_error(status, message)
+        return render_template("errors/error.html", status=status, message=message), status
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        if wants_json():
+            return json_error(exc.status, exc.message, {exc.field: [exc.message]} if exc.field else None)
+        return render_template("errors/error.html", status=exc.status, message=exc.message), exc.status
+
+    @app.errorhandler(Exception)
+    def unhandled(exc: Exception):
+        app.logger.exception("unhandled error")
+        from .db import db
+
+        db.session.rollback()
+        if wants_json():
+            return json_error(500, _messages()[500])
+        return render_template("errors/error.html", status=500, message=_messages()[500]), 500

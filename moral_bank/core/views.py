@@ -1,0 +1,37 @@
+"""Small helpers every domain's views use."""
+
+from flask import Response, abort, current_app, request
+
+from .db import db
+from .tabular import to_csv, to_xlsx
+
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def download(fmt: str, basename: str, columns: tuple[str, ...], rows) -> Response:
+    if fmt not in MIMETYPES:
+        abort(404)
+    body = to_csv(columns, rows) if fmt == "csv" else to_xlsx(columns, rows)
+    return Response(body, mimetype=MIMETYPES[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{basename}.{fmt}"'})
+
+
+def paginate(stmt, per_page: int | None = None):
+    return db.paginate(stmt, per_page=per_page or current_app.config["PAGE_SIZE"], max_per_page=200,
+                       error_out=False)
+
+
+def apply_form_error(form, exc) -> None:
+    """Show a domain error under the field it names, or at the top of the form."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, exc.message]
+    else:
+        form.form_errors.append(exc.message)
+
+
+def search_arg() -> str:
+    return (request.args.get("q") or "").strip()[:50]

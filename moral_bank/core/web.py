@@ -1,0 +1,74 @@
+"""Request plumbing: sign-in loading, security headers, template helpers."""
+
+from flask import Flask, redirect, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .errors import json_error, register_error_handlers, wants_json
+from .extensions import login_manager
+from .i18n import LOCALES, html_lang
+from .permissions import ADMINS, has_role
+
+CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def init_app(app: Flask) -> None:
+    from ..auth import service as auth_service
+    from ..auth.models import ROLE_LABELS
+    from ..units.models import KIND_LABELS
+
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        # The API authenticates by bearer token only: a browser's cookie must not
+        # work there, since the API takes no CSRF token.
+        if wants_json():
+            return None
+        return auth_service.get_active_user(user_id)
+
+    @login_manager.request_loader
+    def load_user_from_token(req):
+        header = req.headers.get("Authorization", "")
+        if wants_json() and header.startswith("Bearer "):
+            return auth_service.user_for_token(header[7:].strip())
+        return None
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        if wants_json():
+            return json_error(401, _("Please sign in first."))
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+    @app.context_processor
+    def template_helpers():
+        locale = str(get_locale())
+        return {
+            "is_admin": has_role(current_user, ADMINS),
+            "role_labels": ROLE_LABELS,
+            "kind_labels": KIND_LABELS,
+            "locales": LOCALES,
+            "current_locale": locale,
+            "html_lang": html_lang(locale),
+        }
+
+    @app.before_request
+    def permanent_session():
+        session.permanent = True
+
+    register_error_handlers(app)

@@ -1,0 +1,1 @@
+"""The points ledger: the only code that changes a balance."""

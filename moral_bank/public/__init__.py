@@ -1,0 +1,1 @@
+"""Home pages, language choice and the health check."""

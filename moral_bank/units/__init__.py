@@ -1,0 +1,1 @@
+"""Units: the county → township → unit tree."""
