@@ -28,7 +28,7 @@ from .models import TRANSFER_KINDS, Account, Entry, Transfer
 
 
 def open_household_account(household: Household) -> Account:
-    account = Account(kind="household", unit_id=household.unit_id, household=household, name=household.head_name)
+    account = Account(kind="household", unit=household.unit, household=household, name=household.head_name)
     db.session.add(account)
     return account
 
