@@ -8,17 +8,11 @@ from ..core.db import db
 from ..core.errors import DomainError
 from ..core.extensions import limiter
 from ..core.permissions import login_required, public
+from ..core.views import safe_next
 from . import service
 from .forms import ChangePasswordForm, LoginForm
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    # Only paths on this site, never "//evil.example" or "https://…".
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.index")
 
 
 def _login_limit() -> str:
@@ -41,7 +35,7 @@ def login():
         else:
             login_user(user)
             db.session.commit()
-            return redirect(_safe_next(form.next.data))
+            return redirect(safe_next(form.next.data))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 422
 
 

@@ -2,7 +2,7 @@
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 # Catalog folder names Flask-Babel looks for; "en" needs no catalog (source strings).
@@ -36,6 +36,8 @@ def match_locale(tag: str) -> str | None:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # command line, background work
+        return current_app.config.get("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     chosen = session.get("locale")
     if chosen in LOCALES:
         return chosen

@@ -1,6 +1,6 @@
 """Small helpers every domain's views use."""
 
-from flask import Response, abort, current_app, request
+from flask import Response, abort, current_app, request, url_for
 
 from .db import db
 from .tabular import to_csv, to_xlsx
@@ -35,3 +35,13 @@ def apply_form_error(form, exc) -> None:
 
 def search_arg() -> str:
     return (request.args.get("q") or "").strip()[:50]
+
+
+def safe_next(target: str | None) -> str:
+    """`target` when it is a path on this site, else the home page (no open redirects)."""
+    # Not "//evil.example" nor "/\\evil.example" (browsers read "\\" as "/"), and nothing with a
+    # tab or newline: browsers and urlsplit drop those, so "/\\t/evil.example" became "//evil.example".
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target \
+            and target.isprintable():
+        return target
+    return url_for("main.index")

@@ -8,6 +8,7 @@ from ..auth import service as auth_service
 from ..core.db import db
 from ..core.i18n import LOCALES
 from ..core.permissions import public
+from ..core.views import safe_next
 from . import service
 
 bp = Blueprint("main", __name__)
@@ -30,10 +31,7 @@ def set_language():
         if current_user.is_authenticated:
             auth_service.set_locale(current_user, locale)
             db.session.commit()
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next", "")))
 
 
 @bp.get("/healthz")

@@ -1,0 +1,113 @@
+"""Concurrent postings never overspend and never post a key twice (both databases)."""
+
+import threading
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select
+
+from moral_bank.core.db import db
+from moral_bank.core.errors import InsufficientBalance
+from moral_bank.ledger import service as ledger
+from moral_bank.ledger.models import Account, Transfer
+
+from . import factories
+from .conftest import make_app
+
+THREADS = 50
+
+
+@pytest.fixture
+def wide_app(db_url, tmp_path, app):
+    """A second app on the same database with a pool big enough for every thread at once."""
+    other = make_app(db_url, str(tmp_path), SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS, "max_overflow": 5})
+    yield other
+    with other.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def funded(app):
+    county = factories.unit("C", "county")
+    village = factories.unit("V", "village", factories.unit("T", "township", county))
+    h1 = factories.household(village, "H1")
+    h2 = factories.household(village, "H2", "张建国")
+    factories.award(h1, 10, "fund")
+    ids = h1.account.id, h2.account.id
+    # Commit and leave no transaction open: on SQLite an open one holds the write lock.
+    db.session.commit()
+    return ids
+
+
+def run_threads(wide_app, work, n=THREADS) -> Counter:
+    barrier = threading.Barrier(n)
+    outcomes: Counter = Counter()
+    lock = threading.Lock()
+
+    def worker(i: int) -> None:
+        with wide_app.app_context():
+            try:
+                barrier.wait()
+                outcome = work(i)
+                db.session.commit()
+            except InsufficientBalance:
+                db.session.rollback()
+                outcome = "refused"
+            except Exception as exc:  # reported below so a failure names its cause
+                db.session.rollback()
+                outcome = f"error: {exc!r}"[:300]
+            finally:
+                db.session.remove()
+            with lock:
+                outcomes[outcome] += 1
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return outcomes
+
+
+def test_fifty_threads_debiting_one_point_from_ten_succeed_exactly_ten_times(wide_app, funded):
+    src_id, dst_id = funded
+
+    def debit(i: int) -> str:
+        src, dst = db.session.get(Account, src_id), db.session.get(Account, dst_id)
+        ledger.transfer(src, dst, 1, "adjustment", idempotency_key=f"debit-{i}")
+        return "ok"
+
+    outcomes = run_threads(wide_app, debit)
+    assert outcomes == Counter({"ok": 10, "refused": 40}), outcomes
+    db.session.expire_all()
+    assert ledger.current_balance(src_id) == 0
+    assert ledger.current_balance(dst_id) == 10
+
+
+def test_the_same_key_posted_by_fifty_threads_posts_once(wide_app, funded):
+    src_id, dst_id = funded
+
+    def post(_i: int) -> str:
+        src, dst = db.session.get(Account, src_id), db.session.get(Account, dst_id)
+        t = ledger.transfer(src, dst, 3, "adjustment", idempotency_key="one-checkout")
+        return "ok" if t.idempotency_key == "one-checkout" else "other"
+
+    outcomes = run_threads(wide_app, post)
+    assert outcomes == Counter({"ok": THREADS}), outcomes
+    assert db.session.scalar(select(func.count(Transfer.id)).where(Transfer.idempotency_key == "one-checkout")) == 1
+    assert ledger.current_balance(src_id) == 7
+
+
+def test_opposite_transfers_at_once_neither_deadlock_nor_drift(wide_app, funded):
+    a_id, b_id = funded
+
+    def swap(i: int) -> str:
+        a, b = db.session.get(Account, a_id), db.session.get(Account, b_id)
+        pair = (a, b) if i % 2 else (b, a)
+        ledger.transfer(*pair, 1, "adjustment", idempotency_key=f"swap-{i}")
+        return "ok"
+
+    outcomes = run_threads(wide_app, swap, 40)
+    assert set(outcomes) <= {"ok", "refused"}, outcomes
+    total = ledger.current_balance(a_id) + ledger.current_balance(b_id)
+    assert total == 10
