@@ -3,6 +3,8 @@
 import os
 
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskCliRunner, FlaskClient
 from sqlalchemy import text
 
 from moral_bank import create_app
@@ -25,6 +27,32 @@ def db_url(tmp_path_factory) -> str:
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
 
 
+class Client(FlaskClient):
+    """Each request runs in its own app context, with its own `g` and database session, as in production.
+
+    The test's own pending work is committed first (so the request sees it and, on
+    SQLite, the test holds no write lock), and the test's objects are expired after,
+    so they show what the request changed.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
+class CliRunner(FlaskCliRunner):
+    def invoke(self, *args, **kwargs):
+        if not has_app_context():
+            return super().invoke(*args, **kwargs)
+        db.session.commit()
+        result = super().invoke(*args, **kwargs)
+        db.session.expire_all()
+        return result
+
+
 def make_app(db_url: str, instance_path: str, **overrides):
     config = {
         "TESTING": True,
@@ -37,6 +65,8 @@ def make_app(db_url: str, instance_path: str, **overrides):
     }
     app = create_app(config)
     app.instance_path = instance_path
+    app.test_client_class = Client
+    app.test_cli_runner_class = CliRunner
     return app
 
 

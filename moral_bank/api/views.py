@@ -71,7 +71,7 @@ def household_list():
         raise NotFound(_("No unit has the code %(code)s.", code=code), field="unit")
     require_unit(unit, *STAFF)
     page = paginate(households.list_query(unit))
-    return jsonify(_page_body(page, [_household_json(h, b) for h, b in page.items]))
+    return jsonify(_page_body(page, [_household_json(h, h.account.balance) for h in page.items]))
 
 
 @bp.get("/households/<int:household_id>")

@@ -20,8 +20,10 @@ def download(fmt: str, basename: str, columns: tuple[str, ...], rows) -> Respons
 
 
 def paginate(stmt, per_page: int | None = None):
-    return db.paginate(stmt, per_page=per_page or current_app.config["PAGE_SIZE"], max_per_page=200,
-                       error_out=False)
+    """A page of `stmt` from ?page= and ?per_page= (capped at 200); bad numbers fall back to defaults."""
+    requested = request.args.get("per_page", type=int)
+    size = requested if requested and requested > 0 else per_page or current_app.config["PAGE_SIZE"]
+    return db.paginate(stmt, per_page=size, max_per_page=200, error_out=False)
 
 
 def apply_form_error(form, exc) -> None:
@@ -39,9 +41,7 @@ def search_arg() -> str:
 
 def safe_next(target: str | None) -> str:
     """`target` when it is a path on this site, else the home page (no open redirects)."""
-    # Not "//evil.example" nor "/\\evil.example" (browsers read "\\" as "/"), and nothing with a
-    # tab or newline: browsers and urlsplit drop those, so "/\\t/evil.example" became "//evil.example".
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target \
-            and target.isprintable():
-        return target
-    return url_for("main.index")
+    # Not "//evil.example", nor "/\evil.example" (browsers read "\" as "/"), nor anything holding a
+    # tab or newline: browsers and urlsplit drop those, so "/<TAB>/evil.example" became "//evil.example".
+    local = target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+    return target if local and target.isprintable() else url_for("main.index")

@@ -115,11 +115,11 @@ def by_code(unit: Unit, code: str) -> Household | None:
 
 
 def list_query(unit: Unit, search: str = ""):
-    """Households of a unit with their balances, ordered by code."""
+    """Households of a unit with their accounts loaded, ordered by code."""
     stmt = (
-        select(Household, Account.balance)
-        .join(Account, Account.household_id == Household.id)
+        select(Household)
         .where(Household.unit_id == unit.id)
+        .options(db.joinedload(Household.account))
         .order_by(Household.code)
     )
     if search:
@@ -143,7 +143,7 @@ def validate_import(table: Table, actor=None) -> Table:
     unit_ids = {units[r["unit_code"]][0] for r in table.rows if r["unit_code"] in units}
     taken = set(db.session.execute(
         select(Household.unit_id, Household.code).where(Household.unit_id.in_(unit_ids))
-    ).tuples()) if unit_ids else set()
+    ).all()) if unit_ids else set()
     admin_paths = [a.unit.path for a in permissions.assignments(actor, permissions.ADMINS)] if actor else None
     seen: dict[tuple[str, str], int] = {}
     for row in table.rows:
@@ -173,7 +173,7 @@ def import_households(table: Table, actor=None) -> int:
     """Insert every row of a table that validates; nothing if any row is bad."""
     if validate_import(Table(rows=table.rows), actor).errors:
         raise DomainError(_("The file has errors; nothing was imported."), field="file")
-    unit_ids = dict(db.session.execute(select(Unit.code, Unit.id)).tuples())
+    unit_ids = dict(db.session.execute(select(Unit.code, Unit.id)).all())
     created = db.session.execute(
         insert(Household).returning(Household.id, Household.unit_id, Household.code),
         [

@@ -1,6 +1,6 @@
 """Home page per role, language switch, health check."""
 
-from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, session
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 

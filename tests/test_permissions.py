@@ -1,0 +1,152 @@
+"""Every route × every role: who may use it. A route missing from the table fails."""
+
+import pytest
+from flask import url_for
+
+from moral_bank import create_app
+from moral_bank.auth import service as auth
+from moral_bank.core.db import db
+from moral_bank.core.permissions import ADMINS, ANY_ROLE, STAFF
+
+from . import factories
+from .conftest import wipe
+
+ROLES = ("anonymous", *ANY_ROLE)
+PUBLIC = frozenset(ROLES)
+LOGIN = frozenset(ANY_ROLE)
+AREA = frozenset({"county_admin", "township_admin"})
+A, S, ANY = frozenset(ADMINS), frozenset(STAFF), frozenset(ANY_ROLE)
+
+# endpoint → roles allowed on the objects of the resident's own village V1 (household H1).
+EXPECTED = {
+    "static": PUBLIC,
+    "main.index": PUBLIC,
+    "main.set_language": PUBLIC,
+    "main.healthz": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.logout": LOGIN,
+    "auth.change_password": LOGIN,
+    "units.index": A,
+    "units.detail": A,
+    "units.create": AREA,
+    "units.edit": A,
+    "units.import_file": AREA,
+    "units.export": A,
+    "households.index": S,
+    "households.create": A,
+    "households.detail": ANY,
+    "households.edit": A,
+    "households.add_member": A,
+    "households.remove_member": A,
+    "households.import_file": A,
+    "households.export": A,
+    "users.index": A,
+    "users.create": A,
+    "users.detail": A,
+    "users.add_role": A,
+    "users.remove_role": A,
+    "api.create_token": PUBLIC,
+    "api.openapi_document": PUBLIC,
+    "api.me": LOGIN,
+    "api.household_list": S,
+    "api.household_detail": ANY,
+    "api.household_entries": ANY,
+}
+
+# The same object routes pointed at another township's village: only the county admin reaches it.
+OUTSIDE = {
+    "units.detail", "units.edit", "units.export", "households.index", "households.create", "households.detail",
+    "households.edit", "households.add_member", "households.remove_member", "households.export", "users.detail",
+    "users.add_role", "users.remove_role", "api.household_detail", "api.household_entries", "api.household_list",
+}
+
+
+def endpoints(app) -> list[tuple[str, str]]:
+    out = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            out.append((rule.endpoint, method))
+    return sorted(out)
+
+
+def test_every_route_has_a_rule_in_the_table_and_in_code(app):
+    routes = {e for e, _m in endpoints(app)}
+    assert routes == set(EXPECTED), f"missing: {routes - set(EXPECTED)}, stale: {set(EXPECTED) - routes}"
+    for endpoint in routes - {"static"}:
+        view = app.view_functions[endpoint]
+        assert getattr(view, "permission", None), f"{endpoint} declares no permission rule"
+
+
+def url_args(world, outside: bool) -> dict:
+    h = world.other_h if outside else world.h1
+    if outside:
+        target = auth.by_username("far_scorer") or factories.user("far_scorer", "scorer", world.other_village)
+        db.session.commit()
+    else:
+        target = world.users["scorer"]
+    return {
+        "unit_id": h.unit_id,
+        "household_id": h.id,
+        "member_id": next(m.id for m in h.members if not m.is_head) if len(h.members) > 1 else h.members[0].id,
+        "user_id": target.id,
+        "assignment_id": target.roles[0].id,
+        "fmt": "csv",
+        "filename": "css/app.css",
+    }
+
+
+def request_as(app, world, role: str, endpoint: str, method: str, outside: bool):
+    args = url_args(world, outside)
+    rule = next(r for r in app.url_map.iter_rules(endpoint=endpoint))
+    with app.test_request_context():
+        url = url_for(endpoint, **{k: v for k, v in args.items() if k in rule.arguments})
+    if endpoint == "api.household_list":
+        url += "?unit=" + (world.other_village.code if outside else world.village.code)
+    client = app.test_client()
+    headers = {}
+    if role != "anonymous":
+        user = world.users[role]
+        if endpoint.startswith("api."):
+            raw, _token = auth.issue_token(user)
+            db.session.commit()
+            headers["Authorization"] = f"Bearer {raw}"
+        else:
+            client.post("/login", data={"username": user.username, "password": factories.PASSWORD})
+    return client.open(url, method=method, headers=headers, data={})
+
+
+def verdict(response, api: bool) -> str:
+    if response.status_code == 403:
+        return "denied"
+    if api and response.status_code == 401:
+        return "denied"
+    if response.status_code == 302 and "/login" in response.headers.get("Location", "") and not api:
+        return "denied"
+    return "allowed"
+
+
+def fresh_world():
+    db.session.remove()
+    wipe()
+    return factories.world()
+
+
+# Collected from a throwaway app (no database is touched), so every served method is a case.
+ROUTES = endpoints(create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "collect"}))
+
+
+@pytest.mark.parametrize(("endpoint", "method"), ROUTES, ids=[f"{e}-{m}" for e, m in ROUTES])
+def test_route_allows_exactly_the_roles_in_the_table(app, endpoint, method):
+    world = factories.world()
+    for outside in (False, True) if endpoint in OUTSIDE else (False,):
+        allowed = EXPECTED[endpoint] if not outside else EXPECTED[endpoint] & {"county_admin"}
+        for role in ROLES:
+            if method == "POST":
+                world = fresh_world()  # a POST may change what the next role sees
+            response = request_as(app, world, role, endpoint, method, outside)
+            got = verdict(response, endpoint.startswith("api."))
+            response.close()
+            want = "allowed" if role in allowed else "denied"
+            where = "another township" if outside else "own unit"
+            assert got == want, f"{method} {endpoint} as {role} ({where}): {response.status_code}, expected {want}"
+            assert response.status_code < 500, f"{method} {endpoint} as {role}: {response.status_code}"
