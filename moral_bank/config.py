@@ -9,7 +9,7 @@ def database_url(url: str) -> str:
     """Accept the usual postgresql:// form and use the psycopg 3 driver for it."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

@@ -24,8 +24,28 @@ UNITS = [
     ("PX-HLG-YY", "黑龙关镇卫生院", "hospital", "PX-HLG"),
 ]
 
-HEADS = ["王四保", "李秀英", "张建国", "刘玉兰", "陈志强", "杨桂芳", "赵国庆", "黄春梅", "周德胜", "吴翠花",
-         "徐有福", "孙丽萍", "马长生", "朱海燕", "胡满仓", "郭淑珍", "何永红", "高喜旺", "林巧云", "罗宝山"]
+HEADS = [
+    "王四保",
+    "李秀英",
+    "张建国",
+    "刘玉兰",
+    "陈志强",
+    "杨桂芳",
+    "赵国庆",
+    "黄春梅",
+    "周德胜",
+    "吴翠花",
+    "徐有福",
+    "孙丽萍",
+    "马长生",
+    "朱海燕",
+    "胡满仓",
+    "郭淑珍",
+    "何永红",
+    "高喜旺",
+    "林巧云",
+    "罗宝山",
+]
 OTHERS = ["秀兰", "小军", "佳怡", "浩然", "桂香"]
 
 LOGINS = [
@@ -61,8 +81,13 @@ def seed() -> list[tuple[str, str, str, str]]:
             if households.by_code(unit, code) is None:
                 head = HEADS[(i + len(prefix)) % len(HEADS)] if prefix != "SZ" else HEADS[i]
                 households.create_household(
-                    unit, code, head, [head[0] + OTHERS[i % len(OTHERS)]],
-                    address=f"{unit.name}{i + 1}号", phone=f"1390357{i:04d}", grid_cell=f"{i // 5 + 1}组",
+                    unit,
+                    code,
+                    head,
+                    [head[0] + OTHERS[i % len(OTHERS)]],
+                    address=f"{unit.name}{i + 1}号",
+                    phone=f"1390357{i:04d}",
+                    grid_cell=f"{i // 5 + 1}组",
                 )
     for username, role, unit_code, household_code, name in LOGINS:
         user = auth.by_username(username)

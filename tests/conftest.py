@@ -4,7 +4,7 @@ import os
 
 import pytest
 from flask import has_app_context
-from flask.testing import FlaskCliRunner, FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
 
 from moral_bank import create_app

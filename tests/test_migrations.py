@@ -47,10 +47,17 @@ def test_the_ledger_check_constraint_exists_after_upgrade(empty_db_url, tmp_path
     assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
     with app.app_context():
         with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO unit (code, name, kind, path, created_at) "
-                              "VALUES ('C', 'c', 'county', '/1/', CURRENT_TIMESTAMP)"))
-            with pytest.raises(Exception, match="(?i)check"):
-                with conn.begin_nested():
-                    conn.execute(text("INSERT INTO account (kind, unit_id, name, balance, created_at) "
-                                      "VALUES ('shop', 1, 's', -1, CURRENT_TIMESTAMP)"))
+            conn.execute(
+                text(
+                    "INSERT INTO unit (code, name, kind, path, created_at) "
+                    "VALUES ('C', 'c', 'county', '/1/', CURRENT_TIMESTAMP)"
+                )
+            )
+            with pytest.raises(Exception, match="(?i)check"), conn.begin_nested():
+                conn.execute(
+                    text(
+                        "INSERT INTO account (kind, unit_id, name, balance, created_at) "
+                        "VALUES ('shop', 1, 's', -1, CURRENT_TIMESTAMP)"
+                    )
+                )
         db.engine.dispose()

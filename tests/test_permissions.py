@@ -55,9 +55,22 @@ EXPECTED = {
 
 # The same object routes pointed at another township's village: only the county admin reaches it.
 OUTSIDE = {
-    "units.detail", "units.edit", "units.export", "households.index", "households.create", "households.detail",
-    "households.edit", "households.add_member", "households.remove_member", "households.export", "users.detail",
-    "users.add_role", "users.remove_role", "api.household_detail", "api.household_entries", "api.household_list",
+    "units.detail",
+    "units.edit",
+    "units.export",
+    "households.index",
+    "households.create",
+    "households.detail",
+    "households.edit",
+    "households.add_member",
+    "households.remove_member",
+    "households.export",
+    "users.detail",
+    "users.add_role",
+    "users.remove_role",
+    "api.household_detail",
+    "api.household_entries",
+    "api.household_list",
 }
 
 

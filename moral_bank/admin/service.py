@@ -16,8 +16,10 @@ def grant(user: User, role: str, unit_code: str, household_code: str = "", actor
     if role == "resident":
         household = households.by_code(unit, (household_code or "").strip())
         if household is None:
-            raise DomainError(_("No household in this unit has the code %(code)s.", code=household_code or "-"),
-                              field="household_code")
+            raise DomainError(
+                _("No household in this unit has the code %(code)s.", code=household_code or "-"),
+                field="household_code",
+            )
         member = next(m for m in household.members if m.is_head)
     try:
         return auth.grant_role(user, role, unit, member, actor)
@@ -27,8 +29,9 @@ def grant(user: User, role: str, unit_code: str, household_code: str = "", actor
         raise
 
 
-def create_with_role(username: str, password: str, display_name: str, role: str, unit_code: str,
-                     household_code: str = "", actor=None) -> User:
+def create_with_role(
+    username: str, password: str, display_name: str, role: str, unit_code: str, household_code: str = "", actor=None
+) -> User:
     user = auth.create_user(username, password, display_name, actor)
     grant(user, role, unit_code, household_code, actor)
     return user

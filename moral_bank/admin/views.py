@@ -10,7 +10,7 @@ from ..auth.models import RoleAssignment, User
 from ..core.db import db
 from ..core.errors import DomainError
 from ..core.forms import ActionForm
-from ..core.permissions import ADMINS, GRANTABLE, assignments, roles_required
+from ..core.permissions import ADMINS, grantable_roles, roles_required
 from ..core.views import apply_form_error
 from . import service
 
@@ -18,10 +18,7 @@ bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
 
 def _grantable() -> list[str]:
-    roles: list[str] = []
-    for a in assignments(current_user, ADMINS):
-        roles += [r for r in GRANTABLE[a.role] if r not in roles]
-    return roles
+    return grantable_roles(current_user)
 
 
 def _managed_user(user_id: int) -> User:
@@ -44,9 +41,15 @@ def create():
     form.role.choices = role_choices(_grantable())
     if form.validate_on_submit():
         try:
-            user = service.create_with_role(form.username.data, form.password.data, form.display_name.data or "",
-                                            form.role.data, form.unit_code.data, form.household_code.data or "",
-                                            current_user)
+            user = service.create_with_role(
+                form.username.data,
+                form.password.data,
+                form.display_name.data or "",
+                form.role.data,
+                form.unit_code.data,
+                form.household_code.data or "",
+                current_user,
+            )
         except DomainError as exc:
             db.session.rollback()
             apply_form_error(form, exc if exc.field != "unit" else DomainError(exc.message, "unit_code"))

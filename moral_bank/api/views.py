@@ -8,8 +8,7 @@ from ..auth import service as auth
 from ..core.db import db
 from ..core.errors import DomainError, NotFound, json_error
 from ..core.extensions import limiter
-from ..core.permissions import ANY_ROLE, STAFF, login_required, public, require_household, require_unit, \
-    roles_required
+from ..core.permissions import ANY_ROLE, STAFF, login_required, public, require_household, require_unit, roles_required
 from ..core.views import paginate
 from ..households import service as households
 from ..households.models import Household
@@ -25,8 +24,13 @@ def _page_body(page, items: list) -> dict:
 
 
 def _household_json(h: Household, balance: int) -> dict:
-    return {"id": h.id, "code": h.code, "unit": {"code": h.unit.code, "name": h.unit.name},
-            "head_name": h.head_name, "balance": balance}
+    return {
+        "id": h.id,
+        "code": h.code,
+        "unit": {"code": h.unit.code, "name": h.unit.name},
+        "head_name": h.head_name,
+        "balance": balance,
+    }
 
 
 @bp.post("/tokens")
@@ -36,8 +40,11 @@ def create_token():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return json_error(400, _("Send a JSON object with username and password."))
-    fields = {f: [_("This field is required.")] for f in ("username", "password")
-              if not isinstance(body.get(f), str) or not body.get(f)}
+    fields = {
+        f: [_("This field is required.")]
+        for f in ("username", "password")
+        if not isinstance(body.get(f), str) or not body.get(f)
+    }
     if fields:
         return json_error(400, _("Some fields are missing or wrong."), fields)
     user = auth.authenticate(body["username"], body["password"])
@@ -54,7 +61,9 @@ def create_token():
 def me():
     u = current_user
     return jsonify(
-        id=u.id, username=u.username, name=u.name,
+        id=u.id,
+        username=u.username,
+        name=u.name,
         roles=[{"role": a.role, "unit": {"code": a.unit.code, "name": a.unit.name}} for a in u.roles],
         household_id=u.member.household_id if u.member else None,
     )
@@ -88,8 +97,17 @@ def household_entries(household_id: int):
     h = db.get_or_404(Household, household_id)
     require_household(h)
     page = paginate(ledger.entries_for(ledger.household_account(h.id).id))
-    items = [{"id": e.id, "transfer_id": e.transfer_id, "amount": e.amount, "kind": e.transfer.kind,
-              "memo": e.transfer.memo, "created_at": e.created_at.isoformat()} for e in page.items]
+    items = [
+        {
+            "id": e.id,
+            "transfer_id": e.transfer_id,
+            "amount": e.amount,
+            "kind": e.transfer.kind,
+            "memo": e.transfer.memo,
+            "created_at": e.created_at.isoformat(),
+        }
+        for e in page.items
+    ]
     return jsonify(_page_body(page, items))
 
 

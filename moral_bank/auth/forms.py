@@ -1,27 +1,36 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import EqualTo, Optional
 
+from ..core.forms import length, max_length, required
 from .models import ROLE_LABELS
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)],
-                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)],
-                             render_kw={"autocomplete": "current-password"})
+    username = StringField(
+        _l("User name"),
+        validators=[required(), max_length(64)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+    password = PasswordField(
+        _l("Password"), validators=[required(), max_length(128)], render_kw={"autocomplete": "current-password"}
+    )
     next = HiddenField()
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()],
-                                     render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)],
-                                 render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("New password again"),
-                            validators=[DataRequired(), EqualTo("new_password", _l("The two passwords differ."))],
-                            render_kw={"autocomplete": "new-password"})
+    current_password = PasswordField(
+        _l("Current password"), validators=[required()], render_kw={"autocomplete": "current-password"}
+    )
+    new_password = PasswordField(
+        _l("New password"), validators=[required(), length(8, 128)], render_kw={"autocomplete": "new-password"}
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[required(), EqualTo("new_password", _l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 def role_choices(roles):
@@ -29,17 +38,19 @@ def role_choices(roles):
 
 
 class UserForm(FlaskForm):
-    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)],
-                           render_kw={"autocapitalize": "none"})
-    display_name = StringField(_l("Name shown"), validators=[Optional(), Length(max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=128)],
-                             render_kw={"autocomplete": "new-password"})
-    role = SelectField(_l("Role"), choices=[])
-    unit_code = StringField(_l("Unit code"), validators=[DataRequired(), Length(max=32)])
-    household_code = StringField(_l("Household code (residents only)"), validators=[Optional(), Length(max=32)])
+    username = StringField(
+        _l("User name"), validators=[required(), max_length(64)], render_kw={"autocapitalize": "none"}
+    )
+    display_name = StringField(_l("Name shown"), validators=[Optional(), max_length(64)])
+    password = PasswordField(
+        _l("Password"), validators=[required(), length(8, 128)], render_kw={"autocomplete": "new-password"}
+    )
+    role = SelectField(_l("Role"), choices=[], validate_choice=False)
+    unit_code = StringField(_l("Unit code"), validators=[required(), max_length(32)])
+    household_code = StringField(_l("Household code (residents only)"), validators=[Optional(), max_length(32)])
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[])
-    unit_code = StringField(_l("Unit code"), validators=[DataRequired(), Length(max=32)])
-    household_code = StringField(_l("Household code (residents only)"), validators=[Optional(), Length(max=32)])
+    role = SelectField(_l("Role"), choices=[], validate_choice=False)
+    unit_code = StringField(_l("Unit code"), validators=[required(), max_length(32)])
+    household_code = StringField(_l("Household code (residents only)"), validators=[Optional(), max_length(32)])

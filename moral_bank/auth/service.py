@@ -93,16 +93,18 @@ def grant_role(user: User, role: str, unit: Unit, member: Member | None = None, 
         raise NotAllowed(_("You may not grant this role on this unit."), field="role")
     if role == "resident":
         if member is None or member.household.unit_id != unit.id:
-            raise DomainError(_("A resident login must be linked to a member of a household in this unit."),
-                              field="household")
+            raise DomainError(
+                _("A resident login must be linked to a member of a household in this unit."), field="household"
+            )
         if user.member_id not in (None, member.id):
             raise DomainError(_("This login is already linked to another household member."), field="household")
         user.member = member
     elif unit.kind not in ("county", "township") and role in ("county_admin", "township_admin"):
         raise DomainError(_("This role belongs on a county or township."), field="role")
     existing = db.session.scalar(
-        select(RoleAssignment).where(RoleAssignment.user_id == user.id, RoleAssignment.role == role,
-                                     RoleAssignment.unit_id == unit.id)
+        select(RoleAssignment).where(
+            RoleAssignment.user_id == user.id, RoleAssignment.role == role, RoleAssignment.unit_id == unit.id
+        )
     )
     if existing is not None:
         return existing
@@ -131,8 +133,12 @@ def visible_users(actor) -> list[User]:
     """Users holding any role inside the actor's admin subtrees."""
     cond = permissions.unit_filter(actor, permissions.ADMINS, Unit)
     stmt = (
-        select(User).join(RoleAssignment).join(Unit, RoleAssignment.unit_id == Unit.id)
-        .where(cond).distinct().order_by(User.username)
+        select(User)
+        .join(RoleAssignment)
+        .join(Unit, RoleAssignment.unit_id == Unit.id)
+        .where(cond)
+        .distinct()
+        .order_by(User.username)
     )
     return list(db.session.scalars(stmt))
 

@@ -12,8 +12,13 @@ from .forms import ConfirmForm, UploadForm
 from .tabular import Table, discard, read_table, stash, unstash
 
 
-def run(columns: tuple[str, ...], validate: Callable[[Table, object], Table],
-        do_import: Callable[[Table, object], int], title: str, done_url: str):
+def run(
+    columns: tuple[str, ...],
+    validate: Callable[[Table, object], Table],
+    do_import: Callable[[Table, object], int],
+    title: str,
+    done_url: str,
+):
     """Render the import page; on upload show the preview, on confirm import everything or nothing."""
     upload, confirm = UploadForm(), ConfirmForm()
     instance, owner = current_app.instance_path, current_user.id

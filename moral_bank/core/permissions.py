@@ -69,10 +69,7 @@ def has_role(user, roles: Iterable[str], unit=None) -> bool:
     roles = set(roles)
     if "*" in roles:
         return True
-    for a in assignments(user, roles):
-        if unit is None or a.unit.contains(unit):
-            return True
-    return False
+    return any(unit is None or a.unit.contains(unit) for a in assignments(user, roles))
 
 
 def require_unit(unit, *roles: str) -> None:
@@ -100,10 +97,10 @@ def unit_filter(user, roles: Iterable[str], unit_model):
     return or_(*(unit_model.path.startswith(p) for p in paths))
 
 
-def grantable_roles(user, unit) -> list[str]:
-    """Roles `user` may grant on `unit`."""
+def grantable_roles(user, unit=None) -> list[str]:
+    """Roles `user` may grant on `unit` (on some unit when None)."""
     out: list[str] = []
     for a in assignments(user, ADMINS):
-        if a.unit.contains(unit):
+        if unit is None or a.unit.contains(unit):
             out += [r for r in GRANTABLE[a.role] if r not in out]
     return out

@@ -53,8 +53,11 @@ def read_table(filename: str, data: bytes, columns: tuple[str, ...]) -> Table:
     missing = [c for c in columns if c not in header]
     if missing:
         raise DomainError(
-            _("The first row must name the columns %(columns)s; missing: %(missing)s.",
-              columns=",".join(columns), missing=",".join(missing)),
+            _(
+                "The first row must name the columns %(columns)s; missing: %(missing)s.",
+                columns=",".join(columns),
+                missing=",".join(missing),
+            ),
             field="file",
         )
     index = {c: header.index(c) for c in columns}

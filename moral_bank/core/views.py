@@ -15,8 +15,9 @@ def download(fmt: str, basename: str, columns: tuple[str, ...], rows) -> Respons
     if fmt not in MIMETYPES:
         abort(404)
     body = to_csv(columns, rows) if fmt == "csv" else to_xlsx(columns, rows)
-    return Response(body, mimetype=MIMETYPES[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{basename}.{fmt}"'})
+    return Response(
+        body, mimetype=MIMETYPES[fmt], headers={"Content-Disposition": f'attachment; filename="{basename}.{fmt}"'}
+    )
 
 
 def paginate(stmt, per_page: int | None = None):

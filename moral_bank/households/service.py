@@ -48,8 +48,16 @@ def _member_list(head_name: str, members: list[str]) -> list[Member]:
     return [Member(name=n, is_head=(i == 0)) for i, n in enumerate(names)]
 
 
-def create_household(unit: Unit, code: str, head_name: str, members: list[str] | None = None,
-                     address: str = "", phone: str = "", grid_cell: str = "", actor=None) -> Household:
+def create_household(
+    unit: Unit,
+    code: str,
+    head_name: str,
+    members: list[str] | None = None,
+    address: str = "",
+    phone: str = "",
+    grid_cell: str = "",
+    actor=None,
+) -> Household:
     """A household with its members (the head first) and its passbook account."""
     code, head_name = (code or "").strip(), (head_name or "").strip()
     members = members or []
@@ -59,8 +67,14 @@ def create_household(unit: Unit, code: str, head_name: str, members: list[str] |
         raise DomainError(errors[0][1], field=errors[0][0])
     if by_code(unit, code) is not None:
         raise DomainError(_("The household code %(code)s is already used in this unit.", code=code), field="code")
-    household = Household(unit=unit, code=code, head_name=head_name, address=address.strip(),
-                          phone=phone.strip(), grid_cell=grid_cell.strip())
+    household = Household(
+        unit=unit,
+        code=code,
+        head_name=head_name,
+        address=address.strip(),
+        phone=phone.strip(),
+        grid_cell=grid_cell.strip(),
+    )
     household.members = _member_list(head_name, members)
     db.session.add(household)
     ledger.open_household_account(household)
@@ -69,8 +83,9 @@ def create_household(unit: Unit, code: str, head_name: str, members: list[str] |
     return household
 
 
-def update_household(household: Household, head_name: str, address: str, phone: str, grid_cell: str,
-                     actor=None) -> Household:
+def update_household(
+    household: Household, head_name: str, address: str, phone: str, grid_cell: str, actor=None
+) -> Household:
     head_name = (head_name or "").strip()
     errors = _field_errors(household.code, head_name, [], address, phone)
     if errors:
@@ -124,15 +139,12 @@ def list_query(unit: Unit, search: str = ""):
     )
     if search:
         like = f"%{search.strip()}%"
-        stmt = stmt.where(or_(Household.code.ilike(like), Household.head_name.ilike(like),
-                              Household.phone.ilike(like)))
+        stmt = stmt.where(or_(Household.code.ilike(like), Household.head_name.ilike(like), Household.phone.ilike(like)))
     return stmt
 
 
 def count_in(unit: Unit) -> int:
-    return db.session.scalar(
-        select(func.count(Household.id)).join(Unit).where(Unit.path.startswith(unit.path))
-    ) or 0
+    return db.session.scalar(select(func.count(Household.id)).join(Unit).where(Unit.path.startswith(unit.path))) or 0
 
 
 # --- import and export -----------------------------------------------------
@@ -141,9 +153,11 @@ def count_in(unit: Unit) -> int:
 def validate_import(table: Table, actor=None) -> Table:
     units = {c: (i, k, p) for c, i, k, p in db.session.execute(select(Unit.code, Unit.id, Unit.kind, Unit.path))}
     unit_ids = {units[r["unit_code"]][0] for r in table.rows if r["unit_code"] in units}
-    taken = set(db.session.execute(
-        select(Household.unit_id, Household.code).where(Household.unit_id.in_(unit_ids))
-    ).all()) if unit_ids else set()
+    taken = (
+        set(db.session.execute(select(Household.unit_id, Household.code).where(Household.unit_id.in_(unit_ids))).all())
+        if unit_ids
+        else set()
+    )
     admin_paths = [a.unit.path for a in permissions.assignments(actor, permissions.ADMINS)] if actor else None
     seen: dict[tuple[str, str], int] = {}
     for row in table.rows:
@@ -157,13 +171,18 @@ def validate_import(table: Table, actor=None) -> Table:
             table.errors.append((line, _("You may not add households to %(code)s.", code=unit_code)))
         elif (unit[0], code) in taken:
             table.errors.append((line, _("The household code %(code)s is already used in this unit.", code=code)))
-        for _field, message in _field_errors(code, row["head_name"], split_members(row["members"]),
-                                             row["address"], row["phone"]):
+        for _field, message in _field_errors(
+            code, row["head_name"], split_members(row["members"]), row["address"], row["phone"]
+        ):
             table.errors.append((line, message))
         key = (unit_code, code)
         if key in seen:
-            table.errors.append((line, _("The household %(code)s appears twice in the file (line %(other)s).",
-                                         code=code, other=seen[key])))
+            table.errors.append(
+                (
+                    line,
+                    _("The household %(code)s appears twice in the file (line %(other)s).", code=code, other=seen[key]),
+                )
+            )
         seen.setdefault(key, line)
     table.errors.sort()
     return table
@@ -177,8 +196,14 @@ def import_households(table: Table, actor=None) -> int:
     created = db.session.execute(
         insert(Household).returning(Household.id, Household.unit_id, Household.code),
         [
-            {"unit_id": unit_ids[r["unit_code"]], "code": r["household_code"], "head_name": r["head_name"],
-             "address": r["address"], "phone": r["phone"], "grid_cell": ""}
+            {
+                "unit_id": unit_ids[r["unit_code"]],
+                "code": r["household_code"],
+                "head_name": r["head_name"],
+                "address": r["address"],
+                "phone": r["phone"],
+                "grid_cell": "",
+            }
             for r in table.rows
         ],
     ).all()
@@ -189,8 +214,9 @@ def import_households(table: Table, actor=None) -> int:
         hid = ids[(uid, r["household_code"])]
         for m in _member_list(r["head_name"], split_members(r["members"])):
             members.append({"household_id": hid, "name": m.name, "is_head": m.is_head, "phone": ""})
-        accounts.append({"kind": "household", "unit_id": uid, "household_id": hid, "name": r["head_name"],
-                         "balance": 0})
+        accounts.append(
+            {"kind": "household", "unit_id": uid, "household_id": hid, "name": r["head_name"], "balance": 0}
+        )
     db.session.execute(insert(Member), members)
     db.session.execute(insert(Account), accounts)
     audit.record("household.import", actor=actor, count=len(table.rows))
@@ -199,7 +225,9 @@ def import_households(table: Table, actor=None) -> int:
 
 def export_rows(root: Unit):
     stmt = (
-        select(Household, Unit.code).join(Unit).where(Unit.path.startswith(root.path))
+        select(Household, Unit.code)
+        .join(Unit)
+        .where(Unit.path.startswith(root.path))
         .order_by(Unit.path, Household.code)
         .options(db.selectinload(Household.members))
     )

@@ -8,7 +8,7 @@ from ..core import importer
 from ..core.db import db
 from ..core.errors import DomainError
 from ..core.forms import ActionForm
-from ..core.permissions import ADMINS, STAFF, ANY_ROLE, require_household, require_unit, roles_required
+from ..core.permissions import ADMINS, ANY_ROLE, STAFF, require_household, require_unit, roles_required
 from ..core.views import apply_form_error, download, paginate, search_arg
 from ..ledger import service as ledger
 from ..units.models import Unit
@@ -25,8 +25,7 @@ def index(unit_id: int):
     unit = db.get_or_404(Unit, unit_id)
     require_unit(unit, *STAFF)
     q = search_arg()
-    return render_template("households/index.html", unit=unit, q=q,
-                           page=paginate(service.list_query(unit, q)))
+    return render_template("households/index.html", unit=unit, q=q, page=paginate(service.list_query(unit, q)))
 
 
 @bp.route("/units/<int:unit_id>/households/new", methods=["GET", "POST"])
@@ -38,8 +37,15 @@ def create(unit_id: int):
     if form.validate_on_submit():
         try:
             household = service.create_household(
-                unit, form.code.data, form.head_name.data, service.split_members(form.members.data),
-                form.address.data or "", form.phone.data or "", form.grid_cell.data or "", current_user)
+                unit,
+                form.code.data,
+                form.head_name.data,
+                service.split_members(form.members.data),
+                form.address.data or "",
+                form.phone.data or "",
+                form.grid_cell.data or "",
+                current_user,
+            )
         except DomainError as exc:
             apply_form_error(form, exc)
         else:
@@ -55,9 +61,14 @@ def detail(household_id: int):
     household = db.get_or_404(Household, household_id)
     require_household(household)
     account = ledger.household_account(household.id)
-    return render_template("households/detail.html", household=household, account=account,
-                           page=paginate(ledger.entries_for(account.id), 20),
-                           member_form=MemberForm(), action_form=ActionForm())
+    return render_template(
+        "households/detail.html",
+        household=household,
+        account=account,
+        page=paginate(ledger.entries_for(account.id), 20),
+        member_form=MemberForm(),
+        action_form=ActionForm(),
+    )
 
 
 @bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])
@@ -68,16 +79,23 @@ def edit(household_id: int):
     form = HouseholdEditForm(obj=household)
     if form.validate_on_submit():
         try:
-            service.update_household(household, form.head_name.data, form.address.data or "",
-                                     form.phone.data or "", form.grid_cell.data or "", current_user)
+            service.update_household(
+                household,
+                form.head_name.data,
+                form.address.data or "",
+                form.phone.data or "",
+                form.grid_cell.data or "",
+                current_user,
+            )
         except DomainError as exc:
             apply_form_error(form, exc)
         else:
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("households.detail", household_id=household.id))
-    return render_template("households/form.html", form=form, unit=household.unit, household=household), \
-        422 if form.errors else 200
+    return render_template(
+        "households/form.html", form=form, unit=household.unit, household=household
+    ), 422 if form.errors else 200
 
 
 @bp.post("/households/<int:household_id>/members")
@@ -120,8 +138,13 @@ def remove_member(household_id: int, member_id: int):
 @bp.route("/households/import", methods=["GET", "POST"])
 @roles_required(*ADMINS)
 def import_file():
-    return importer.run(service.COLUMNS, service.validate_import, service.import_households,
-                        _("Import households"), url_for("main.index"))
+    return importer.run(
+        service.COLUMNS,
+        service.validate_import,
+        service.import_households,
+        _("Import households"),
+        url_for("main.index"),
+    )
 
 
 @bp.get("/units/<int:unit_id>/households/export.<fmt>")

@@ -34,8 +34,13 @@ class Account(db.Model):
         CheckConstraint("kind = 'issuance' OR balance >= 0", name="balance_not_negative"),
         CheckConstraint("(kind = 'household') = (household_id IS NOT NULL)", name="household_owner"),
         UniqueConstraint("household_id"),
-        Index("uq_account_issuance_unit", "unit_id", unique=True, sqlite_where=db.text("kind = 'issuance'"),
-              postgresql_where=db.text("kind = 'issuance'")),
+        Index(
+            "uq_account_issuance_unit",
+            "unit_id",
+            unique=True,
+            sqlite_where=db.text("kind = 'issuance'"),
+            postgresql_where=db.text("kind = 'issuance'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -97,8 +97,11 @@ def _move(from_account: Account, to_account: Account, points: int) -> None:
     for stmt in (first, second):
         if db.session.execute(stmt).rowcount != 1:
             raise InsufficientBalance(
-                _("Not enough points: the balance is %(balance)s, %(points)s needed.",
-                  balance=current_balance(from_account.id), points=points),
+                _(
+                    "Not enough points: the balance is %(balance)s, %(points)s needed.",
+                    balance=current_balance(from_account.id),
+                    points=points,
+                ),
                 field="points",
             )
     db.session.expire(from_account, ["balance"])
@@ -157,8 +160,13 @@ def transfer(
             raise
         return _same(earlier, from_account, to_account, points, kind)
     audit.record(
-        "ledger.transfer", t, actor=actor, unit_id=from_account.unit_id,
-        kind=kind, points=points, source=f"{source_type}:{source_id}" if source_type else None,
+        "ledger.transfer",
+        t,
+        actor=actor,
+        unit_id=from_account.unit_id,
+        kind=kind,
+        points=points,
+        source=f"{source_type}:{source_id}" if source_type else None,
     )
     return t
 
@@ -186,8 +194,12 @@ def reverse(original: Transfer, actor, reason: str, kind: str = "reversal") -> T
 
 
 def current_balance(account_id: int) -> int:
-    return db.session.scalar(select(Account.balance).where(Account.id == account_id).execution_options(
-        populate_existing=True)) or 0
+    return (
+        db.session.scalar(
+            select(Account.balance).where(Account.id == account_id).execution_options(populate_existing=True)
+        )
+        or 0
+    )
 
 
 def entries_for(account_id: int):

@@ -4,7 +4,6 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from ..core import permissions
 from ..core.db import db
 from ..households import service as households
 from ..ledger import service as ledger

@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Optional
 
+from ..core.forms import max_length, required
 from .models import KIND_LABELS
 
 
@@ -11,11 +12,14 @@ def kind_choices():
 
 
 class UnitForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)],
-                       description=_l("Letters and digits, unique in the county; it cannot change later."))
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    kind = SelectField(_l("Kind"), choices=[])
-    parent_code = StringField(_l("Parent unit code"), validators=[Optional(), Length(max=32)])
+    code = StringField(
+        _l("Code"),
+        validators=[required(), max_length(32)],
+        description=_l("Letters and digits, unique in the county; it cannot change later."),
+    )
+    name = StringField(_l("Name"), validators=[required(), max_length(100)])
+    kind = SelectField(_l("Kind"), choices=[], validate_choice=False)
+    parent_code = StringField(_l("Parent unit code"), validators=[Optional(), max_length(32)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -23,8 +27,8 @@ class UnitForm(FlaskForm):
 
 
 class UnitEditForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    kind = SelectField(_l("Kind"), choices=[])
+    name = StringField(_l("Name"), validators=[required(), max_length(100)])
+    kind = SelectField(_l("Kind"), choices=[], validate_choice=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -31,9 +31,7 @@ AREA_KINDS = ("county", "township")
 
 class Unit(db.Model):
     __tablename__ = "unit"
-    __table_args__ = (
-        CheckConstraint(f"kind IN ({', '.join(repr(k) for k in KINDS)})", name="kind"),
-    )
+    __table_args__ = (CheckConstraint(f"kind IN ({', '.join(repr(k) for k in KINDS)})", name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)

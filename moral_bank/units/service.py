@@ -139,8 +139,16 @@ def validate_import(table: Table, actor=None) -> Table:
         if code in existing:
             table.errors.append((line, _("The code %(code)s is already used.", code=code)))
         elif code in in_file:
-            table.errors.append((line, _("The code %(code)s appears twice in the file (line %(other)s).",
-                                         code=code, other=in_file[code]["_line"])))
+            table.errors.append(
+                (
+                    line,
+                    _(
+                        "The code %(code)s appears twice in the file (line %(other)s).",
+                        code=code,
+                        other=in_file[code]["_line"],
+                    ),
+                )
+            )
         else:
             in_file[code] = row
     for row in table.rows:
@@ -168,9 +176,7 @@ def validate_import(table: Table, actor=None) -> Table:
 
 
 def _actor_covers_path(actor, path: str) -> bool:
-    return any(
-        path.startswith(a.unit.path) for a in permissions.assignments(actor, ("county_admin", "township_admin"))
-    )
+    return any(path.startswith(a.unit.path) for a in permissions.assignments(actor, ("county_admin", "township_admin")))
 
 
 def import_units(table: Table, actor=None) -> int:

@@ -41,8 +41,11 @@ def create():
     form = UnitForm(parent_code=request.args.get("parent", ""))
     if form.validate_on_submit():
         try:
-            parent = service.require_not_none(service.by_code(form.parent_code.data), form.parent_code.data) \
-                if form.parent_code.data else None
+            parent = (
+                service.require_not_none(service.by_code(form.parent_code.data), form.parent_code.data)
+                if form.parent_code.data
+                else None
+            )
             unit = service.create_unit(form.code.data, form.name.data, form.kind.data, parent, current_user)
         except DomainError as exc:
             apply_form_error(form, exc if exc.field != "unit" else DomainError(exc.message, "parent_code"))
@@ -74,8 +77,9 @@ def edit(unit_id: int):
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(*AREA_ADMINS)
 def import_file():
-    return importer.run(service.COLUMNS, service.validate_import, service.import_units,
-                        _("Import units"), url_for("units.index"))
+    return importer.run(
+        service.COLUMNS, service.validate_import, service.import_units, _("Import units"), url_for("units.index")
+    )
 
 
 @bp.get("/<int:unit_id>/export.<fmt>")
