@@ -23,7 +23,6 @@ def source_messages(tmp_path_factory) -> set[str]:
             "-c",
             "from babel.messages.frontend import main; main()",
             "extract",
-            "-q",
             "-F",
             "babel.cfg",
             "-k",
