@@ -105,6 +105,16 @@ def app(_app, request):
         wipe()
 
 
+@pytest.fixture(autouse=True)
+def _reset_rate_limiter():
+    """Flask-Limiter keeps one state per process (fine for one app per worker): a test that
+    builds an app with limits on would leave them on for every later test."""
+    yield
+    from moral_bank.core.extensions import limiter
+
+    limiter.enabled = False
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()
