@@ -2,6 +2,7 @@
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from .admin import service as admin
 from .auth import service as auth
@@ -110,6 +111,6 @@ def seed_demo() -> None:
     """Load the demo county (idempotent) and print the demo logins."""
     logins = seed()
     db.session.commit()
-    click.echo("Demo data ready. Sign in at http://127.0.0.1:5000/login with:")
+    click.echo(_("Demo data ready. Sign in at %(url)s with:", url="http://127.0.0.1:5000/login"))
     for username, role, unit_code, _household, name in logins:
         click.echo(f"  {username:<10} / {PASSWORD}   {role:<15} {unit_code:<10} {name}")

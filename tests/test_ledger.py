@@ -1,6 +1,7 @@
 """The ledger: double entry, guarded balances, idempotency, reversals, verify-ledger."""
 
 import pytest
+from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -29,7 +30,7 @@ def balance(account: Account) -> int:
 
 
 def test_award_moves_points_from_issuance_with_entries_summing_to_zero(two):
-    h1, _ = two
+    h1, _h2 = two
     issuance = ledger.issuance_account(h1.unit)
     t = ledger.transfer(issuance, h1.account, 15, "deed", idempotency_key="k1", memo="护林防火")
     db.session.commit()
@@ -67,13 +68,13 @@ def test_shop_account_cannot_go_negative_either(village):
 
 
 def test_issuance_account_may_go_negative(two):
-    h1, _ = two
+    h1, _h2 = two
     factories.award(h1, 500, "big")
     assert balance(ledger.issuance_account(h1.unit)) == -500
 
 
 def test_same_idempotency_key_posts_once(two):
-    h1, _ = two
+    h1, _h2 = two
     first = factories.award(h1, 20, "same-key")
     again = factories.award(h1, 20, "same-key")
     db.session.commit()
@@ -83,7 +84,7 @@ def test_same_idempotency_key_posts_once(two):
 
 
 def test_reusing_a_key_for_a_different_posting_is_refused(two):
-    h1, _ = two
+    h1, _h2 = two
     factories.award(h1, 20, "k")
     with pytest.raises(IdempotencyMismatch):
         factories.award(h1, 21, "k")
@@ -92,14 +93,14 @@ def test_reusing_a_key_for_a_different_posting_is_refused(two):
 
 @pytest.mark.parametrize("points", [0, -5, 2.5, True, "10", None])
 def test_points_must_be_a_positive_integer(two, points):
-    h1, _ = two
+    h1, _h2 = two
     with pytest.raises(DomainError):
         factories.award(h1, points, f"bad-{points!r}")
     assert balance(h1.account) == 0
 
 
 def test_unknown_kind_and_missing_key_are_refused(two):
-    h1, _ = two
+    h1, _h2 = two
     issuance = ledger.issuance_account(h1.unit)
     with pytest.raises(DomainError):
         ledger.transfer(issuance, h1.account, 5, "gift", idempotency_key="x")
@@ -110,7 +111,7 @@ def test_unknown_kind_and_missing_key_are_refused(two):
 
 
 def test_reverse_writes_the_opposite_transfer_once(two):
-    h1, _ = two
+    h1, _h2 = two
     original = factories.award(h1, 30, "award")
     reversal = ledger.reverse(original, None, "记错了户")
     db.session.commit()
@@ -126,7 +127,7 @@ def test_reverse_writes_the_opposite_transfer_once(two):
 
 
 def test_reverse_needs_a_reason_and_cannot_reverse_a_reversal(two):
-    h1, _ = two
+    h1, _h2 = two
     original = factories.award(h1, 30, "award")
     with pytest.raises(DomainError):
         ledger.reverse(original, None, "  ")
@@ -146,7 +147,7 @@ def test_reversing_an_award_already_spent_is_refused(two):
 
 @pytest.mark.corrupts_ledger
 def test_database_check_keeps_household_balance_non_negative(two):
-    h1, _ = two
+    h1, _h2 = two
     with pytest.raises(IntegrityError):
         db.session.execute(text("UPDATE account SET balance = -1 WHERE id = :id"), {"id": h1.account.id})
         db.session.flush()
@@ -161,32 +162,39 @@ def test_verify_ledger_names_a_corrupted_account(two, runner):
     db.session.commit()
     ok = runner.invoke(args=["verify-ledger"])
     assert ok.exit_code == 0, ok.output
-    assert "ledger OK" in ok.output
+    assert _("Ledger OK: every balance equals the sum of its entries, and all entries sum to zero.") in ok.output
     db.session.execute(text("UPDATE account SET balance = balance + 5 WHERE id = :id"), {"id": h1.account.id})
     db.session.commit()
     broken = runner.invoke(args=["verify-ledger"])
     assert broken.exit_code != 0
-    assert f"account {h1.account.id}" in broken.output
-    assert "cached balance 17" in broken.output and "entries sum to 12" in broken.output
-    assert f"account {h2.account.id}" not in broken.output
+    named = _(
+        "account %(id)s (%(kind)s %(name)s): cached balance %(cached)s, entries sum to %(computed)s",
+        id=h1.account.id,
+        kind="household",
+        name=h1.account.name,
+        cached=17,
+        computed=12,
+    )
+    assert named in broken.output
+    assert len([line for line in broken.output.splitlines() if not line.startswith("Error")]) == 1, broken.output
 
 
 @pytest.mark.corrupts_ledger
 def test_verify_ledger_catches_an_entry_that_breaks_double_entry(two, runner):
-    h1, _ = two
+    h1, _h2 = two
     t = factories.award(h1, 12, "a")
     db.session.commit()
     db.session.execute(text("UPDATE entry SET amount = 13 WHERE transfer_id = :t AND amount = 12"), {"t": t.id})
     db.session.commit()
     result = runner.invoke(args=["verify-ledger"])
     assert result.exit_code != 0
-    assert "do not sum to 0" in result.output
+    assert _("Transfers whose entries do not sum to 0: %(ids)s", ids=[t.id]) in result.output
 
 
 def test_audit_row_for_each_transfer(two):
     from moral_bank.core.audit import AuditLog
 
-    h1, _ = two
+    h1, _h2 = two
     t = factories.award(h1, 5, "a")
     row = db.session.scalar(select(AuditLog).where(AuditLog.action == "ledger.transfer"))
     assert row.object_id == t.id and row.details["points"] == 5

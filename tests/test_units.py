@@ -656,7 +656,7 @@ def test_export_then_import_into_an_empty_database_gives_the_same_tree(signed_in
     path.write_bytes(exported)
     result = runner.invoke(args=["import-units", str(path)])
     assert result.exit_code == 0, result.output
-    assert f"Imported {len(original)} units." in result.output
+    assert gettext("Imported %(n)s rows.", n=len(original)) in result.output
     assert tree() == original
     assert_paths_consistent()
     assert issuance_units() == {"V1", "V2", "V30", "CM3"}
@@ -673,7 +673,7 @@ def test_cli_imports_a_whole_tree(app, runner, tmp_path):
     )
     result = runner.invoke(args=["import-units", str(path)])
     assert result.exit_code == 0, result.output
-    assert "Imported 3 units." in result.output
+    assert gettext("Imported %(n)s rows.", n=3) in result.output
     assert tree() == {"C": ("蒲县", "county", ""), "T1": ("克城镇", "township", "C"), "V1": ("山中村", "village", "T1")}
     assert_paths_consistent()
     assert issuance_units() == {"V1"}
@@ -699,16 +699,19 @@ def test_cli_reports_bad_lines_and_imports_nothing(world, runner, tmp_path):
     result = runner.invoke(args=["import-units", str(path)])
     assert result.exit_code != 0
     for line, message in translated(BAD_ROW_ERRORS):
-        assert f"line {line}: {message}" in result.output
-    assert "line 2:" not in result.output
-    assert "6 problem(s) found; nothing was imported." in result.output
+        assert gettext("line %(line)s: %(message)s", line=line, message=message) in result.output
+    assert gettext("line %(line)s: %(message)s", line=2, message="") not in result.output
+    assert (
+        gettext("%(n)s problems found. Nothing was imported; correct the file and upload it again.", n=6)
+        in result.output
+    )
     assert tree() == before
 
 
 def test_cli_refuses_a_missing_file(app, runner, tmp_path):
     result = runner.invoke(args=["import-units", str(tmp_path / "nope.csv")])
     assert result.exit_code != 0
-    assert "No such file" in result.output
+    assert gettext("No such file: %(path)s", path="") in result.output
     assert unit_count() == 0
 
 

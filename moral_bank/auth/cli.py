@@ -1,5 +1,6 @@
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from ..admin import service as admin
 from ..core.db import db
@@ -21,14 +22,14 @@ def create_user(username: str, password: str | None, role: str, unit_code: str, 
         user = service.by_username(username)
         if user is None:
             if not password:
-                raise click.ClickException("--password is needed for a new user.")
+                raise click.ClickException(_("--password is needed for a new user."))
             user = admin.create_with_role(username, password, "", role, unit_code, household_code)
-            verb = "Created"
+            done = _("Created %(user)s: %(role)s on %(unit)s.", user=user.username, role=role, unit=unit_code)
         else:
             admin.grant(user, role, unit_code, household_code)
-            verb = "Updated"
+            done = _("Updated %(user)s: %(role)s on %(unit)s.", user=user.username, role=role, unit=unit_code)
     except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(exc.message) from None
     db.session.commit()
-    click.echo(f"{verb} {user.username}: {role} on {unit_code}.")
+    click.echo(done)

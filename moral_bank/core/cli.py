@@ -1,9 +1,15 @@
-"""Helpers for commands: fail with a clear message and a non-zero exit."""
+"""Helpers for commands: fail with a clear, translated message and a non-zero exit.
 
+Commands speak the deployment's default language (FLASK_BABEL_DEFAULT_LOCALE).
+"""
+
+from collections.abc import Callable
 from pathlib import Path
 
 import click
+from flask_babel import gettext as _
 
+from .db import db
 from .errors import DomainError
 from .tabular import Table, read_table
 
@@ -11,7 +17,7 @@ from .tabular import Table, read_table
 def load_table(path: str, columns: tuple[str, ...]) -> Table:
     file = Path(path)
     if not file.is_file():
-        raise click.ClickException(f"No such file: {path}")
+        raise click.ClickException(_("No such file: %(path)s", path=path))
     try:
         return read_table(file.name, file.read_bytes(), columns)
     except DomainError as exc:
@@ -21,8 +27,19 @@ def load_table(path: str, columns: tuple[str, ...]) -> Table:
 def fail_on_errors(table: Table) -> None:
     if table.errors:
         for line, message in table.errors[:200]:
-            click.echo(f"line {line}: {message}", err=True)
+            click.echo(_("line %(line)s: %(message)s", line=line, message=message), err=True)
         more = len(table.errors) - 200
         if more > 0:
-            click.echo(f"… and {more} more", err=True)
-        raise click.ClickException(f"{len(table.errors)} problem(s) found; nothing was imported.")
+            click.echo(_("… and %(n)s more rows.", n=more), err=True)
+        raise click.ClickException(
+            _("%(n)s problems found. Nothing was imported; correct the file and upload it again.", n=len(table.errors))
+        )
+
+
+def run_import(path: str, columns: tuple[str, ...], validate: Callable, do_import: Callable) -> None:
+    """Import a whole file or nothing, committing once."""
+    table = validate(load_table(path, columns))
+    fail_on_errors(table)
+    count = do_import(table)
+    db.session.commit()
+    click.echo(_("Imported %(n)s rows.", n=count))

@@ -1,5 +1,6 @@
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from . import service
 
@@ -11,13 +12,20 @@ def verify_ledger() -> None:
     bad, problems = service.verify()
     for d in bad:
         click.echo(
-            f"account {d.account_id} ({d.kind} {d.name}): cached balance {d.cached}, entries sum to {d.computed}",
+            _(
+                "account %(id)s (%(kind)s %(name)s): cached balance %(cached)s, entries sum to %(computed)s",
+                id=d.account_id,
+                kind=d.kind,
+                name=d.name,
+                cached=d.cached,
+                computed=d.computed,
+            ),
             err=True,
         )
     for p in problems:
         click.echo(p, err=True)
     if bad or problems:
         raise click.ClickException(
-            f"ledger check failed: {len(bad)} account(s) differ, {len(problems)} other problem(s)"
+            _("Ledger check failed: %(n)s accounts differ, %(m)s other problems.", n=len(bad), m=len(problems))
         )
-    click.echo("ledger OK: every balance equals the sum of its entries; entries sum to zero.")
+    click.echo(_("Ledger OK: every balance equals the sum of its entries, and all entries sum to zero."))

@@ -236,13 +236,13 @@ def verify() -> tuple[list[Discrepancy], list[str]]:
     problems = []
     total = db.session.scalar(select(func.coalesce(func.sum(Entry.amount), 0)))
     if total != 0:
-        problems.append(f"entries sum to {total}, not 0")
+        problems.append(_("All entries sum to %(total)s, not 0.", total=total))
     unbalanced = db.session.scalars(
         select(Entry.transfer_id).group_by(Entry.transfer_id).having(func.sum(Entry.amount) != 0)
     ).all()
     if unbalanced:
-        problems.append(f"transfers whose entries do not sum to 0: {list(unbalanced)[:20]}")
+        problems.append(_("Transfers whose entries do not sum to 0: %(ids)s", ids=list(unbalanced)[:20]))
     negative = [r[0] for r in rows if r[1] != "issuance" and int(r[4]) < 0]
     if negative:
-        problems.append(f"accounts whose entries sum below 0: {negative[:20]}")
+        problems.append(_("Accounts whose entries sum below 0: %(ids)s", ids=negative[:20]))
     return bad, problems

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from moral_bank.core.db import db
+
 from ..conftest import make_app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -46,6 +48,8 @@ def live_server(app, db_url, tmp_path):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(5)
+    with served.app_context():
+        db.engine.dispose()
 
 
 def refused_form(msg) -> bool:
