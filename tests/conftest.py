@@ -53,6 +53,9 @@ class CliRunner(FlaskCliRunner):
         return result
 
 
+_extra_apps: list = []
+
+
 def make_app(db_url: str, instance_path: str, **overrides):
     config = {
         "TESTING": True,
@@ -67,12 +70,14 @@ def make_app(db_url: str, instance_path: str, **overrides):
     app.instance_path = instance_path
     app.test_client_class = Client
     app.test_cli_runner_class = CliRunner
+    _extra_apps.append(app)
     return app
 
 
 @pytest.fixture(scope="session")
 def _app(db_url, tmp_path_factory):
     app = make_app(db_url, str(tmp_path_factory.mktemp("instance")))
+    _extra_apps.remove(app)  # lives for the whole session
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -103,6 +108,18 @@ def app(_app, request):
             assert not bad and not problems, f"ledger check after test: {bad} {problems}"
         db.session.remove()
         wipe()
+
+
+@pytest.fixture(autouse=True)
+def _close_extra_apps():
+    """Close the connection pools of apps a test built for itself (else PostgreSQL
+    connections linger and are reported as unclosed)."""
+    yield
+    while _extra_apps:
+        extra = _extra_apps.pop()
+        if "sqlalchemy" in extra.extensions:
+            with extra.app_context():
+                db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
