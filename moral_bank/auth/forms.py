@@ -54,3 +54,9 @@ class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[], validate_choice=False)
     unit_code = StringField(_l("Unit code"), validators=[required(), max_length(32)])
     household_code = StringField(_l("Household code (residents only)"), validators=[Optional(), max_length(32)])
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = PasswordField(
+        _l("New password"), validators=[required(), length(8, 128)], render_kw={"autocomplete": "new-password"}
+    )

@@ -147,6 +147,34 @@ def can_manage(actor, user: User) -> bool:
     return user in visible_users(actor) or not user.roles and permissions.has_role(actor, ("county_admin",))
 
 
+def can_take_over(actor, user: User) -> bool:
+    """May `actor` reset `user`'s password or switch the login off?
+
+    Only when the actor could have granted every role the user holds: a village
+    admin must not take over a township admin who also scores in the village.
+    """
+    if user.id == actor.id:
+        return False
+    if not user.roles:
+        return permissions.has_role(actor, ("county_admin",))
+    return all(a.role in permissions.grantable_roles(actor, a.unit) for a in user.roles)
+
+
+def set_active(user: User, active: bool, actor=None) -> None:
+    if actor is not None and not can_take_over(actor, user):
+        raise NotAllowed(_("You may not change this login."))
+    user.active = active
+    if not active:
+        db.session.execute(db.delete(ApiToken).where(ApiToken.user_id == user.id))
+    audit.record("user.activate" if active else "user.deactivate", user, actor=actor)
+
+
+def reset_password(user: User, new: str, actor=None) -> None:
+    if actor is not None and not can_take_over(actor, user):
+        raise NotAllowed(_("You may not change this login."))
+    set_password(user, new, actor)
+
+
 def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
