@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from ..auth import service as auth
 from ..core.db import db
-from ..core.errors import DomainError, NotFound, json_error
+from ..core.errors import DomainError, NotFound, field_messages, json_error
 from ..core.extensions import limiter
 from ..core.permissions import ANY_ROLE, STAFF, login_required, public, require_household, require_unit, roles_required
 from ..core.views import paginate
@@ -119,4 +119,4 @@ def openapi_document():
 
 @bp.errorhandler(DomainError)
 def domain_error(exc: DomainError):
-    return json_error(exc.status, exc.message, {exc.field: [exc.message]} if exc.field else None)
+    return json_error(exc.status, exc.message, field_messages(exc))

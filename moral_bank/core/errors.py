@@ -16,6 +16,19 @@ class DomainError(Exception):
         self.field = field
 
 
+class FieldErrors(DomainError):
+    """Several fields are wrong at once; `fields` maps each to its message."""
+
+    def __init__(self, errors: list[tuple[str, str]]):
+        super().__init__(errors[0][1], field=errors[0][0])
+        self.fields = dict(reversed(errors))  # the first message per field wins
+
+
+def raise_field_errors(errors: list[tuple[str, str]]) -> None:
+    if errors:
+        raise FieldErrors(errors)
+
+
 class NotAllowed(DomainError):
     status = 403
 
@@ -38,6 +51,11 @@ class AlreadyReversed(Conflict):
 
 class IdempotencyMismatch(Conflict):
     pass
+
+
+def field_messages(exc: DomainError) -> dict | None:
+    fields = getattr(exc, "fields", None) or ({exc.field: exc.message} if exc.field else {})
+    return {name: [message] for name, message in fields.items()} or None
 
 
 def wants_json() -> bool:
@@ -78,7 +96,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         if wants_json():
-            return json_error(exc.status, exc.message, {exc.field: [exc.message]} if exc.field else None)
+            return json_error(exc.status, exc.message, field_messages(exc))
         return render_template("errors/error.html", status=exc.status, message=exc.message), exc.status
 
     @app.errorhandler(Exception)

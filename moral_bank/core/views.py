@@ -28,12 +28,14 @@ def paginate(stmt, per_page: int | None = None):
 
 
 def apply_form_error(form, exc) -> None:
-    """Show a domain error under the field it names, or at the top of the form."""
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, exc.message]
-    else:
-        form.form_errors.append(exc.message)
+    """Show a domain error under each field it names, or at the top of the form."""
+    fields = getattr(exc, "fields", None) or {exc.field: exc.message}
+    for name, message in fields.items():
+        field = getattr(form, name, None) if name else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(message)
 
 
 def search_arg() -> str:

@@ -7,7 +7,7 @@ from sqlalchemy import func, insert, or_, select
 
 from ..core import audit, permissions
 from ..core.db import db
-from ..core.errors import DomainError
+from ..core.errors import DomainError, raise_field_errors
 from ..core.tabular import Table
 from ..ledger import service as ledger
 from ..ledger.models import Account
@@ -63,10 +63,9 @@ def create_household(
     members = members or []
     _check_unit(unit)
     errors = _field_errors(code, head_name, members, address, phone)
-    if errors:
-        raise DomainError(errors[0][1], field=errors[0][0])
     if by_code(unit, code) is not None:
-        raise DomainError(_("The household code %(code)s is already used in this unit.", code=code), field="code")
+        errors.append(("code", _("The household code %(code)s is already used in this unit.", code=code)))
+    raise_field_errors(errors)
     household = Household(
         unit=unit,
         code=code,
@@ -87,9 +86,7 @@ def update_household(
     household: Household, head_name: str, address: str, phone: str, grid_cell: str, actor=None
 ) -> Household:
     head_name = (head_name or "").strip()
-    errors = _field_errors(household.code, head_name, [], address, phone)
-    if errors:
-        raise DomainError(errors[0][1], field=errors[0][0])
+    raise_field_errors(_field_errors(household.code, head_name, [], address, phone))
     household.head_name, household.address = head_name, address.strip()
     household.phone, household.grid_cell = phone.strip(), grid_cell.strip()
     head = next((m for m in household.members if m.is_head), None)

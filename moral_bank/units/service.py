@@ -7,7 +7,7 @@ from sqlalchemy import func, insert, select, update
 
 from ..core import audit, permissions
 from ..core.db import db
-from ..core.errors import DomainError, NotAllowed
+from ..core.errors import DomainError, NotAllowed, raise_field_errors
 from ..core.tabular import Table
 from ..ledger.models import Account
 from .models import AREA_KINDS, KINDS, MORAL_BANK_KINDS, Unit
@@ -55,15 +55,14 @@ def _may_create_under(actor, parent: Unit | None) -> bool:
 def create_unit(code: str, name: str, kind: str, parent: Unit | None, actor=None) -> Unit:
     code, name = (code or "").strip(), (name or "").strip()
     errors = _check_fields(code, name, kind)
-    if errors:
-        raise DomainError(errors[0][1], field=errors[0][0])
     problem = parent_rule_error(kind, parent.kind if parent else None)
     if problem:
-        raise DomainError(problem, field="parent_code")
+        errors.append(("parent_code", problem))
+    if by_code(code) is not None:
+        errors.append(("code", _("The code %(code)s is already used.", code=code)))
+    raise_field_errors(errors)
     if not _may_create_under(actor, parent):
         raise NotAllowed(_("You may not add units here."))
-    if by_code(code) is not None:
-        raise DomainError(_("The code %(code)s is already used.", code=code), field="code")
     unit = Unit(code=code, name=name, kind=kind, parent=parent)
     db.session.add(unit)
     db.session.flush()
@@ -77,9 +76,7 @@ def create_unit(code: str, name: str, kind: str, parent: Unit | None, actor=None
 
 def update_unit(unit: Unit, name: str, kind: str, actor=None) -> Unit:
     name = (name or "").strip()
-    errors = _check_fields(unit.code, name, kind)
-    if errors:
-        raise DomainError(errors[0][1], field=errors[0][0])
+    raise_field_errors(_check_fields(unit.code, name, kind))
     if (kind in AREA_KINDS or unit.kind in AREA_KINDS) and kind != unit.kind:
         raise DomainError(_("A county or township cannot change its kind."), field="kind")
     if unit.kind in MORAL_BANK_KINDS and kind not in MORAL_BANK_KINDS and unit_has_households(unit):
