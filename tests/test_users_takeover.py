@@ -16,6 +16,9 @@ def can_log_in(app, username: str, password: str) -> bool:
 
 def test_unit_admin_resets_a_scorers_password(app, world, login_as):
     scorer = world.users["scorer"]
+    page = login_as("unit_admin").get(f"/admin/users/{scorer.id}").get_data(as_text=True)
+    assert "<title>scorer · " in page
+    assert page.count('data-testid="toggle-active"') == 1
     response = login_as("unit_admin").post(
         f"/admin/users/{scorer.id}/password", data={"new_password": "new village pass"}
     )
