@@ -135,7 +135,19 @@ def test_every_page_of_a_role_renders_in_each_language(world, login_as, locale):
         f"/households/{world.h1.id}",
         "/admin/users/",
         "/admin/units/import",
+        "/households/import",
+        "/admin/units/new",
+        f"/admin/units/{world.village.id}/edit",
+        f"/units/{world.village.id}/households/new",
+        f"/households/{world.h1.id}/edit",
+        "/admin/users/new",
+        f"/admin/users/{world.users['scorer'].id}",
         "/account/password",
     ):
         response = c.get(url)
         assert response.status_code == 200, url
+        page = response.get_data(as_text=True)
+        title = page[page.index("<title>") + 7 : page.index("</title>")]
+        assert "<" not in title and 0 < len(title) < 120, (url, title)
+        assert page.count("<h1") == 1, url
+        assert f'<html lang="{locale.replace("_", "-")}">' in page, url
