@@ -1,5 +1,6 @@
 """A live server and a real headless Chromium (Debian's package), driven by Playwright."""
 
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -27,6 +28,8 @@ LAUNCH_ARGS = [
 @pytest.fixture(scope="session")
 def browser():
     if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser tests, but Chromium is not installed")
         pytest.skip("Chromium is not installed (apt-get install chromium); .ci/run installs it")
     try:
         from playwright.sync_api import sync_playwright
