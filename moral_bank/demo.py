@@ -6,12 +6,30 @@ from flask_babel import gettext as _
 
 from .admin import service as admin
 from .auth import service as auth
+from .core import time
 from .core.db import db
 from .households import service as households
 from .ledger import service as ledger
+from .scoring import service as scoring
 from .units import service as units
 
 PASSWORD = "demo-2026"
+
+# 孝善信勤简美, two items each; a household can earn up to 90 points a month.
+RUBRIC = [
+    ("xiao-elders", "xiao", "孝敬老人", 10),
+    ("xiao-children", "xiao", "关爱子女", 5),
+    ("shan-neighbours", "shan", "邻里互助", 8),
+    ("shan-public", "shan", "热心公益", 7),
+    ("xin-honest", "xin", "诚实守信", 8),
+    ("xin-law", "xin", "遵纪守法", 7),
+    ("qin-work", "qin", "勤劳致富", 8),
+    ("qin-yard", "qin", "庭院经济", 7),
+    ("jian-customs", "jian", "移风易俗", 8),
+    ("jian-ceremony", "jian", "红白事简办", 7),
+    ("mei-clean", "mei", "卫生整洁", 8),
+    ("mei-garden", "mei", "美化庭院", 7),
+]
 
 UNITS = [
     ("PX", "蒲县", "county", None),
@@ -97,6 +115,13 @@ def seed() -> list[tuple[str, str, str, str]]:
         admin.grant(user, role, unit_code, household_code)
     scorer = auth.by_username("scorer")
     village = units.by_code("PX-KC-SZ")
+    county = units.by_code("PX")
+    if scoring.rubric_in_force(county) is None:
+        items = [{"code": c, "category": k, "name": n, "max_points": m} for c, k, n, m in RUBRIC]
+        scoring.new_rubric_version(county, items, note="蒲县道德银行评分标准")
+    scoring.open_month(village, time.month_of())
+    if not scoring.assigned_household_ids(scorer, village):
+        scoring.assign(village, scorer, [f"SZ{i:03d}" for i in range(1, 11)])
     issuance = ledger.issuance_account(village)
     for n, (code, points, kind, memo) in enumerate(POSTINGS):
         account = ledger.household_account(households.by_code(village, code).id)

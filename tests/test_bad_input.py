@@ -81,6 +81,7 @@ def url(app, world, endpoint: str) -> str:
         "user_id": world.users["scorer"].id,
         "assignment_id": world.users["scorer"].roles[0].id,
         "fmt": "csv",
+        "code": world.village.code,
     }
     rule = next(app.url_map.iter_rules(endpoint=endpoint))
     with app.test_request_context():
@@ -98,10 +99,23 @@ def test_random_input_is_answered_without_a_server_error(app, world, login_as, e
         if method == "GET":
             response = admin.get(target, query_string=data)
         elif as_json:
-            response = admin.post(target, json=data)
+            response = admin.open(target, method=method, json=data)
         else:
-            response = admin.post(target, data=data)
+            response = admin.open(target, method=method, data=data)
         assert response.status_code < 500, (method, target, data, response.get_data(as_text=True)[:300])
         response.close()
 
     probe()
+
+
+def test_a_nul_character_is_refused_clearly_everywhere(world, login_as):
+    """PostgreSQL cannot store NUL: it must be a 400 with a message, never a 500, on both databases."""
+    admin = login_as("county_admin")
+    admin.post("/language", data={"locale": "en"})
+    for response in (
+        admin.get("/admin/units/", query_string={"q": "王\x00"}),
+        admin.post(f"/units/{world.village.id}/households/new", data={"code": "H9", "head_name": "李\x00四"}),
+        admin.post("/api/v1/tokens", json={"username": "a\x00", "password": "x"}),
+    ):
+        assert response.status_code == 400
+        assert "could not be understood" in response.get_data(as_text=True)

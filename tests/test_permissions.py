@@ -53,6 +53,9 @@ EXPECTED = {
     "api.household_list": S,
     "api.household_detail": ANY,
     "api.household_entries": ANY,
+    "api.unit_rubric": S,
+    "api.unit_settings": A,
+    "api.unit_assignments": A,
 }
 
 # The same object routes pointed at another township's village: only the county admin reaches it.
@@ -75,6 +78,9 @@ OUTSIDE = {
     "api.household_detail",
     "api.household_entries",
     "api.household_list",
+    "api.unit_rubric",
+    "api.unit_settings",
+    "api.unit_assignments",
 }
 
 
@@ -109,6 +115,7 @@ def url_args(world, outside: bool) -> dict:
         "assignment_id": target.roles[0].id,
         "fmt": "csv",
         "filename": "css/app.css",
+        "code": h.unit.code,
     }
 
 

@@ -30,6 +30,7 @@ PAGE_PARAMS = [
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
 ]
+UNIT_CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
 HOUSEHOLD_ID = {"name": "household_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
 
@@ -112,6 +113,67 @@ def document() -> dict:
                     },
                 }
             },
+            "/units/{code}/rubric": {
+                "get": {
+                    "summary": "The scoring rubric in force for a unit (its own, or its county's)",
+                    "parameters": [UNIT_CODE],
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/UnitRubric"}),
+                        **_errors(401, 403, 404),
+                    },
+                }
+            },
+            "/units/{code}/settings": {
+                "patch": {
+                    "summary": "Change a village's moral bank settings",
+                    "parameters": [UNIT_CODE],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UnitSettings"}}},
+                    },
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/UnitSettingsResult"}),
+                        **_errors(400, 401, 403, 404),
+                        "422": _json(ERROR, "A setting is out of range"),
+                    },
+                }
+            },
+            "/units/{code}/assignments": {
+                "put": {
+                    "summary": "Make a scorer the scorer of the listed households",
+                    "parameters": [UNIT_CODE],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["scorer", "households"],
+                                    "properties": {
+                                        "scorer": {"type": "string", "description": "user name"},
+                                        "households": {"type": "array", "items": {"type": "string"}},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["unit", "scorer", "households"],
+                                "properties": {
+                                    "unit": {"type": "string"},
+                                    "scorer": {"type": "string"},
+                                    "households": {"type": "integer"},
+                                },
+                            }
+                        ),
+                        **_errors(400, 401, 403, 404),
+                        "422": _json(ERROR, "Unknown scorer or household"),
+                    },
+                }
+            },
             "/openapi.json": {
                 "get": {
                     "summary": "This document",
@@ -167,6 +229,55 @@ def document() -> dict:
                         "kind": {"type": "string"},
                         "memo": {"type": "string"},
                         "created_at": {"type": "string", "format": "date-time"},
+                    },
+                },
+                "UnitRubric": {
+                    "type": "object",
+                    "required": ["unit", "rubric"],
+                    "properties": {
+                        "unit": {"type": "string"},
+                        "rubric": {
+                            "type": "object",
+                            "required": ["id", "owner", "version", "monthly_maximum", "items"],
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "owner": {"type": "string", "description": "code of the unit owning this version"},
+                                "version": {"type": "integer"},
+                                "monthly_maximum": {"type": "integer"},
+                                "items": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["code", "category", "name", "max_points"],
+                                        "properties": {
+                                            "code": {"type": "string"},
+                                            "category": {
+                                                "type": "string",
+                                                "enum": ["xiao", "shan", "xin", "qin", "jian", "mei"],
+                                            },
+                                            "name": {"type": "string"},
+                                            "max_points": {"type": "integer"},
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+                "UnitSettings": {
+                    "type": "object",
+                    "properties": {
+                        "notice_days": {"type": "integer", "minimum": 0, "maximum": 30},
+                        "name_privacy": {"type": "string", "enum": ["masked", "full"]},
+                    },
+                },
+                "UnitSettingsResult": {
+                    "type": "object",
+                    "required": ["unit", "notice_days", "name_privacy"],
+                    "properties": {
+                        "unit": {"type": "string"},
+                        "notice_days": {"type": "integer"},
+                        "name_privacy": {"type": "string"},
                     },
                 },
                 "Me": {

@@ -8,11 +8,21 @@ from ..auth import service as auth
 from ..core.db import db
 from ..core.errors import DomainError, NotFound, field_messages, json_error
 from ..core.extensions import limiter
-from ..core.permissions import ANY_ROLE, STAFF, login_required, public, require_household, require_unit, roles_required
+from ..core.permissions import (
+    ADMINS,
+    ANY_ROLE,
+    STAFF,
+    login_required,
+    public,
+    require_household,
+    require_unit,
+    roles_required,
+)
 from ..core.views import paginate
 from ..households import service as households
 from ..households.models import Household
 from ..ledger import service as ledger
+from ..scoring import service as scoring
 from ..units import service as units
 from . import openapi
 
@@ -120,3 +130,63 @@ def openapi_document():
 @bp.errorhandler(DomainError)
 def domain_error(exc: DomainError):
     return json_error(exc.status, exc.message, field_messages(exc))
+
+
+# --- scoring setup ---------------------------------------------------------------
+
+
+def _unit(code: str, *roles: str):
+    unit = units.by_code(code)
+    if unit is None:
+        raise NotFound(_("No unit has the code %(code)s.", code=code), field="unit")
+    require_unit(unit, *roles)
+    return unit
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise DomainError(_("Send a JSON object."))
+    return body
+
+
+@bp.get("/units/<code>/rubric")
+@roles_required(*STAFF)
+def unit_rubric(code: str):
+    unit = _unit(code, *STAFF)
+    rubric = scoring.require_rubric(unit)
+    return jsonify(
+        unit=unit.code,
+        rubric={
+            "id": rubric.id,
+            "owner": rubric.unit.code,
+            "version": rubric.version,
+            "monthly_maximum": rubric.monthly_maximum,
+            "items": [
+                {"code": i.code, "category": i.category, "name": i.name, "max_points": i.max_points}
+                for i in rubric.items
+            ],
+        },
+    )
+
+
+@bp.patch("/units/<code>/settings")
+@roles_required(*ADMINS)
+def unit_settings(code: str):
+    unit = _unit(code, *ADMINS)
+    settings = scoring.update_settings(unit, _json_body(), current_user)
+    db.session.commit()
+    return jsonify(unit=unit.code, notice_days=settings.notice_days, name_privacy=settings.name_privacy)
+
+
+@bp.put("/units/<code>/assignments")
+@roles_required(*ADMINS)
+def unit_assignments(code: str):
+    unit = _unit(code, *ADMINS)
+    body = _json_body()
+    scorer = auth.by_username(body.get("scorer") if isinstance(body.get("scorer"), str) else "")
+    if scorer is None:
+        raise DomainError(_("No login has this user name."), field="scorer")
+    count = scoring.assign(unit, scorer, body.get("households"), current_user)
+    db.session.commit()
+    return jsonify(unit=unit.code, scorer=scorer.username, households=count)

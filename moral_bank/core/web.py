@@ -1,6 +1,6 @@
 """Request plumbing: sign-in loading, security headers, template helpers."""
 
-from flask import Flask, redirect, request, session, url_for
+from flask import Flask, abort, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,6 +14,20 @@ CSP = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def _has_nul(data) -> bool:
+    if data is None:
+        return False
+    if isinstance(data, str):
+        return "\x00" in data
+    if hasattr(data, "lists"):  # a MultiDict of form fields or query arguments
+        return any(_has_nul(k) or any(_has_nul(v) for v in vs) for k, vs in data.lists())
+    if isinstance(data, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in data.items())
+    if isinstance(data, list):
+        return any(_has_nul(v) for v in data)
+    return False
 
 
 def init_app(app: Flask) -> None:
@@ -70,5 +84,15 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def permanent_session():
         session.permanent = True
+
+    @app.before_request
+    def refuse_nul_characters():
+        # No person types a NUL character, and PostgreSQL cannot store one: refuse it
+        # up front with a clear 400 rather than fail deep inside a query.
+        if _has_nul(request.args) or (
+            request.method != "GET"
+            and (_has_nul(request.form) or _has_nul(request.get_json(silent=True) if request.is_json else None))
+        ):
+            abort(400)
 
     register_error_handlers(app)

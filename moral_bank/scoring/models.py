@@ -1,0 +1,113 @@
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.db import UTCDateTime, db, utcnow
+from ..households.models import Household
+from ..units.models import Unit
+
+# The six standards, in their customary order.
+CATEGORY_LABELS = {
+    "xiao": _l("Filial (孝)"),
+    "shan": _l("Kind (善)"),
+    "xin": _l("Trustworthy (信)"),
+    "qin": _l("Diligent (勤)"),
+    "jian": _l("Frugal (简)"),
+    "mei": _l("Tidy (美)"),
+}
+CATEGORIES = tuple(CATEGORY_LABELS)
+PRIVACY_CHOICES = ("masked", "full")
+
+
+class Rubric(db.Model):
+    """One version of a scoring standard, owned by a county or by a unit that overrides it."""
+
+    __tablename__ = "rubric"
+    __table_args__ = (UniqueConstraint("unit_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    version: Mapped[int]
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    items: Mapped[list["RubricItem"]] = relationship(
+        back_populates="rubric", order_by="RubricItem.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def monthly_maximum(self) -> int:
+        return sum(i.max_points for i in self.items)
+
+
+class RubricItem(db.Model):
+    __tablename__ = "rubric_item"
+    __table_args__ = (
+        UniqueConstraint("rubric_id", "code"),
+        CheckConstraint("max_points > 0", name="max_points_positive"),
+        CheckConstraint(f"category IN ({', '.join(repr(c) for c in CATEGORIES)})", name="category"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rubric_id: Mapped[int] = mapped_column(ForeignKey("rubric.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(100))
+    max_points: Mapped[int]
+    position: Mapped[int] = mapped_column(default=0)
+
+    rubric: Mapped[Rubric] = relationship(back_populates="items")
+
+    @property
+    def category_label(self) -> str:
+        return str(CATEGORY_LABELS[self.category])
+
+
+class ScoringMonth(db.Model):
+    """A unit's month, pinned to the rubric version in force when it opened."""
+
+    __tablename__ = "scoring_month"
+    __table_args__ = (UniqueConstraint("unit_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    month: Mapped[str] = mapped_column(String(7))
+    rubric_id: Mapped[int] = mapped_column(ForeignKey("rubric.id"))
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    rubric: Mapped[Rubric] = relationship()
+
+
+class UnitSettings(db.Model):
+    """Per-unit moral bank settings; a unit without a row uses the defaults."""
+
+    __tablename__ = "unit_settings"
+    __table_args__ = (
+        CheckConstraint("notice_days BETWEEN 0 AND 30", name="notice_days_range"),
+        CheckConstraint("name_privacy IN ('masked', 'full')", name="name_privacy"),
+    )
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    notice_days: Mapped[int] = mapped_column(default=3)
+    name_privacy: Mapped[str] = mapped_column(String(10), default="masked")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ScorerAssignment(db.Model):
+    """Which scorer visits a household (one scorer per household)."""
+
+    __tablename__ = "scorer_assignment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), unique=True)
+    scorer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    household: Mapped[Household] = relationship()
