@@ -4,5 +4,13 @@ from .auth.models import ApiToken, RoleAssignment, User  # noqa: F401
 from .core.audit import AuditLog  # noqa: F401
 from .households.models import Household, Member  # noqa: F401
 from .ledger.models import Account, Entry, Transfer  # noqa: F401
-from .scoring.models import Rubric, RubricItem, ScorerAssignment, ScoringMonth, UnitSettings  # noqa: F401
+from .scoring.models import (  # noqa: F401
+    RatingSheet,
+    Rubric,
+    RubricItem,
+    ScorerAssignment,
+    ScoringMonth,
+    SheetScore,
+    UnitSettings,
+)
 from .units.models import Unit  # noqa: F401

@@ -56,6 +56,7 @@ EXPECTED = {
     "api.unit_rubric": S,
     "api.unit_settings": A,
     "api.unit_assignments": A,
+    "api.create_rating_sheet": A | {"scorer"},
 }
 
 # The same object routes pointed at another township's village: only the county admin reaches it.

@@ -1,5 +1,7 @@
 """The OpenAPI 3 description of /api/v1 (a test keeps it in step with the routes)."""
 
+from ..scoring.models import SHEET_STATUSES
+
 ERROR = {"$ref": "#/components/schemas/Error"}
 
 
@@ -174,6 +176,42 @@ def document() -> dict:
                     },
                 }
             },
+            "/rating-sheets": {
+                "post": {
+                    "summary": "Save a household's monthly rating (a draft, or submitted for review)",
+                    "description": "Creates the sheet or updates a draft or returned one. Sending a submitted "
+                    "sheet again unchanged returns it (safe to retry).",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["household_id", "month", "scores"],
+                                    "properties": {
+                                        "household_id": {"type": "integer"},
+                                        "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+                                        "scores": {
+                                            "type": "object",
+                                            "additionalProperties": {"type": "integer", "minimum": 0},
+                                            "description": "item code → points",
+                                        },
+                                        "note": {"type": "string", "maxLength": 500},
+                                        "submit": {"type": "boolean", "default": False},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json({"$ref": "#/components/schemas/RatingSheet"}, "Created"),
+                        "200": _json({"$ref": "#/components/schemas/RatingSheet"}, "Updated, or a retry"),
+                        **_errors(401, 403),
+                        "409": _json(ERROR, "The sheet can no longer be changed"),
+                        "422": _json(ERROR, "A field is wrong; error.fields names it"),
+                    },
+                }
+            },
             "/openapi.json": {
                 "get": {
                     "summary": "This document",
@@ -278,6 +316,18 @@ def document() -> dict:
                         "unit": {"type": "string"},
                         "notice_days": {"type": "integer"},
                         "name_privacy": {"type": "string"},
+                    },
+                },
+                "RatingSheet": {
+                    "type": "object",
+                    "required": ["id", "household_id", "month", "total", "status", "rubric_version"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "household_id": {"type": "integer"},
+                        "month": {"type": "string"},
+                        "total": {"type": "integer"},
+                        "status": {"type": "string", "enum": list(SHEET_STATUSES)},
+                        "rubric_version": {"type": "integer"},
                     },
                 },
                 "Me": {

@@ -23,6 +23,7 @@ from ..households import service as households
 from ..households.models import Household
 from ..ledger import service as ledger
 from ..scoring import service as scoring
+from ..scoring import sheets
 from ..units import service as units
 from . import openapi
 
@@ -190,3 +191,30 @@ def unit_assignments(code: str):
     count = scoring.assign(unit, scorer, body.get("households"), current_user)
     db.session.commit()
     return jsonify(unit=unit.code, scorer=scorer.username, households=count)
+
+
+@bp.post("/rating-sheets")
+@roles_required(*sheets.SCORERS)
+def create_rating_sheet():
+    body = _json_body()
+    household_id = body.get("household_id")
+    household = db.session.get(Household, household_id) if isinstance(household_id, int) else None
+    if household is None:
+        raise DomainError(_("No household has this id."), field="household_id")
+    sheet, created = sheets.save_sheet(
+        household,
+        body.get("month"),
+        body.get("scores"),
+        body.get("note", ""),
+        current_user,
+        submit=body.get("submit") is True,
+    )
+    db.session.commit()
+    return jsonify(
+        id=sheet.id,
+        household_id=household.id,
+        month=sheet.month,
+        total=sheet.total,
+        status=sheet.status,
+        rubric_version=sheet.scoring_month.rubric.version,
+    ), 201 if created else 200

@@ -111,3 +111,70 @@ class ScorerAssignment(db.Model):
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     household: Mapped[Household] = relationship()
+
+
+SHEET_STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "returned": _l("Returned for correction"),
+    "approved": _l("Approved"),
+    "on_notice": _l("On the notice board"),
+    "posted": _l("Posted"),
+}
+SHEET_STATUSES = tuple(SHEET_STATUS_LABELS)
+EDITABLE_STATUSES = ("draft", "returned")
+
+
+class RatingSheet(db.Model):
+    """One household's monthly rating against the month's rubric version."""
+
+    __tablename__ = "rating_sheet"
+    __table_args__ = (
+        UniqueConstraint("household_id", "month"),
+        CheckConstraint(f"status IN ({', '.join(repr(s) for s in SHEET_STATUSES)})", name="status"),
+        CheckConstraint("total >= 0", name="total_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    scoring_month_id: Mapped[int] = mapped_column(ForeignKey("scoring_month.id"), index=True)
+    scorer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    total: Mapped[int] = mapped_column(default=0)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    review_comment: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    household: Mapped[Household] = relationship()
+    scoring_month: Mapped[ScoringMonth] = relationship()
+    scores: Mapped[list["SheetScore"]] = relationship(
+        back_populates="sheet", cascade="all, delete-orphan", order_by="SheetScore.id"
+    )
+
+    @property
+    def status_label(self) -> str:
+        return str(SHEET_STATUS_LABELS[self.status])
+
+    @property
+    def editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+
+class SheetScore(db.Model):
+    __tablename__ = "sheet_score"
+    __table_args__ = (
+        UniqueConstraint("sheet_id", "item_id"),
+        CheckConstraint("points >= 0", name="points_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("rating_sheet.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("rubric_item.id"))
+    points: Mapped[int]
+
+    sheet: Mapped[RatingSheet] = relationship(back_populates="scores")
+    item: Mapped[RubricItem] = relationship()
