@@ -7,6 +7,7 @@ from moral_bank import create_app
 from moral_bank.auth import service as auth
 from moral_bank.core.db import db
 from moral_bank.core.permissions import ADMINS, ANY_ROLE, STAFF
+from moral_bank.scoring import service as scoring
 
 from . import factories
 from .conftest import wipe
@@ -57,6 +58,8 @@ EXPECTED = {
     "api.unit_settings": A,
     "api.unit_assignments": A,
     "api.create_rating_sheet": A | {"scorer"},
+    "scoring.worklist": A | {"scorer"},
+    "scoring.sheet": A | {"scorer"},
 }
 
 # The same object routes pointed at another township's village: only the county admin reaches it.
@@ -80,6 +83,8 @@ OUTSIDE = {
     "api.household_entries",
     "api.household_list",
     "api.unit_rubric",
+    "scoring.worklist",
+    "scoring.sheet",
     "api.unit_settings",
     "api.unit_assignments",
 }
@@ -150,10 +155,18 @@ def verdict(response, api: bool) -> str:
     return "allowed"
 
 
+def make_world():
+    """The standard world, with H1 assigned to the scorer (a scorer rates only assigned households)."""
+    world = factories.world()
+    scoring.assign(world.village, world.users["scorer"], ["H1"])
+    db.session.commit()
+    return world
+
+
 def fresh_world():
     db.session.remove()
     wipe()
-    return factories.world()
+    return make_world()
 
 
 # Collected from a throwaway app (no database is touched), so every served method is a case.
@@ -162,7 +175,7 @@ ROUTES = endpoints(create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_K
 
 @pytest.mark.parametrize(("endpoint", "method"), ROUTES, ids=[f"{e}-{m}" for e, m in ROUTES])
 def test_route_allows_exactly_the_roles_in_the_table(app, endpoint, method):
-    world = factories.world()
+    world = make_world()
     for outside in (False, True) if endpoint in OUTSIDE else (False,):
         allowed = EXPECTED[endpoint] if not outside else EXPECTED[endpoint] & {"county_admin"}
         for role in ROLES:

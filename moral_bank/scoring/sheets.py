@@ -36,7 +36,7 @@ def sheet_for(household: Household, month: str) -> RatingSheet | None:
     )
 
 
-def _score_errors(items: dict, scores, submit: bool) -> list[tuple[str, str]]:
+def score_errors(items: dict, scores, submit: bool) -> list[tuple[str, str]]:
     if not isinstance(scores, dict):
         return [("scores", _('Give a score for each item, e.g. {"xiao-elders": 8}.'))]
     errors = []
@@ -75,7 +75,7 @@ def save_sheet(
     note = (note or "").strip() if isinstance(note, str) else ""
     scoring_month = open_month(household.unit, month, actor)
     items = {i.code: i for i in scoring_month.rubric.items}
-    errors = _score_errors(items, scores, submit)
+    errors = score_errors(items, scores, submit)
     if len(note) > 500:
         errors.append(("note", _("The note may have at most 500 characters.")))
     raise_field_errors(errors)
@@ -121,3 +121,47 @@ def save_sheet(
         total=sheet.total,
     )
     return sheet, created
+
+
+def worklist(user, unit, month: str) -> list[tuple[Household, RatingSheet | None]]:
+    """The households `user` rates in `unit` with their sheet for `month`: unrated first, then by code."""
+    stmt = select(Household).where(Household.unit_id == unit.id).order_by(Household.code)
+    if not permissions.has_role(user, permissions.ADMINS, unit):
+        stmt = stmt.join(ScorerAssignment, ScorerAssignment.household_id == Household.id).where(
+            ScorerAssignment.scorer_id == user.id
+        )
+    households = list(db.session.scalars(stmt))
+    by_household = {
+        s.household_id: s
+        for s in db.session.scalars(
+            select(RatingSheet).where(RatingSheet.unit_id == unit.id, RatingSheet.month == month)
+        )
+    }
+    rows = [(h, by_household.get(h.id)) for h in households]
+    return sorted(rows, key=lambda row: (row[1] is not None and row[1].status != "draft", row[0].code))
+
+
+def parse_scores(raw: dict[str, str], items) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """Typed text per item code → whole numbers; blanks are left out; anything else is an error."""
+    scores, errors = {}, []
+    for item in items:
+        text = (raw.get(item.code) or "").strip()
+        if not text:
+            continue
+        if text.isdigit() and text.isascii():
+            scores[item.code] = int(text)
+        else:
+            errors.append(
+                (
+                    f"scores.{item.code}",
+                    _("%(item)s: a whole number from 0 to %(max)s.", item=item.name, max=item.max_points),
+                )
+            )
+    return scores, errors
+
+
+def by_category(items) -> list[tuple[str, list]]:
+    """Items grouped under 孝 善 信 勤 简 美, in that customary order."""
+    from .models import CATEGORIES
+
+    return [(c, [i for i in items if i.category == c]) for c in CATEGORIES if any(i.category == c for i in items)]
