@@ -10,6 +10,7 @@ from .core import time
 from .core.db import db
 from .households import service as households
 from .ledger import service as ledger
+from .scoring import deeds
 from .scoring import service as scoring
 from .units import service as units
 
@@ -76,6 +77,23 @@ LOGINS = [
     ("wangsibao", "resident", "PX-KC-SZ", "SZ001", "王四保"),
 ]
 
+# Deed categories with their limit per deed (awards, then the negative list).
+DEED_CATEGORIES = [
+    ("filial", "孝老爱亲", "award", 15),
+    ("neighbours", "邻里互助", "award", 10),
+    ("mediation", "矛盾调解", "award", 20),
+    ("forest-fire", "护林防火", "award", 15),
+    ("traffic", "交通劝导", "award", 10),
+    ("culture", "文艺活动", "award", 10),
+    ("courtyard", "庭院经济", "award", 10),
+    ("hygiene", "环境卫生", "award", 8),
+    ("bravery", "见义勇为", "award", 50),
+    ("litter", "乱堆乱放", "deduction", 10),
+    ("lavish", "大操大办", "deduction", 30),
+    ("quarrel", "打架斗殴", "deduction", 30),
+    ("unfilial", "不赡养老人", "deduction", 30),
+]
+
 # (household code, points, kind, memo): awards come from the issuance account,
 # deductions go back to it.
 POSTINGS = [
@@ -120,6 +138,9 @@ def seed() -> list[tuple[str, str, str, str]]:
         items = [{"code": c, "category": k, "name": n, "max_points": m} for c, k, n, m in RUBRIC]
         scoring.new_rubric_version(county, items, note="蒲县道德银行评分标准")
     scoring.open_month(village, time.month_of())
+    if not deeds.categories_for(county):
+        for code, name, kind, limit in DEED_CATEGORIES:
+            deeds.add_category(county, code, name, kind, limit)
     if not scoring.assigned_household_ids(scorer, village):
         scoring.assign(village, scorer, [f"SZ{i:03d}" for i in range(1, 11)])
     issuance = ledger.issuance_account(village)

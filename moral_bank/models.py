@@ -5,6 +5,8 @@ from .core.audit import AuditLog  # noqa: F401
 from .households.models import Household, Member  # noqa: F401
 from .ledger.models import Account, Entry, Transfer  # noqa: F401
 from .scoring.models import (  # noqa: F401
+    Deed,
+    DeedCategory,
     RatingSheet,
     Rubric,
     RubricItem,

@@ -58,6 +58,7 @@ EXPECTED = {
     "api.unit_settings": A,
     "api.unit_assignments": A,
     "api.create_rating_sheet": A | {"scorer"},
+    "api.create_deed": A | {"scorer"},
     "scoring.worklist": A | {"scorer"},
     "scoring.sheet": A | {"scorer"},
 }

@@ -212,6 +212,46 @@ def document() -> dict:
                     },
                 }
             },
+            "/deeds": {
+                "post": {
+                    "summary": "Record a good deed (award) or a deduction for a household, for review",
+                    "parameters": [
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": False,
+                            "schema": {"type": "string", "minLength": 8, "maxLength": 80},
+                            "description": "A client-made id; a retry with the same key returns the first deed.",
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["household_id", "category", "points", "reason", "date"],
+                                    "properties": {
+                                        "household_id": {"type": "integer"},
+                                        "category": {"type": "string"},
+                                        "points": {"type": "integer", "minimum": 1},
+                                        "reason": {"type": "string", "maxLength": 500},
+                                        "date": {"type": "string", "format": "date"},
+                                        "member_id": {"type": "integer"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json(
+                            {"$ref": "#/components/schemas/Deed"}, "Recorded (or the first result of a retry)"
+                        ),
+                        **_errors(401, 403),
+                        "422": _json(ERROR, "A field is wrong; error.fields names it"),
+                    },
+                }
+            },
             "/openapi.json": {
                 "get": {
                     "summary": "This document",
@@ -328,6 +368,19 @@ def document() -> dict:
                         "total": {"type": "integer"},
                         "status": {"type": "string", "enum": list(SHEET_STATUSES)},
                         "rubric_version": {"type": "integer"},
+                    },
+                },
+                "Deed": {
+                    "type": "object",
+                    "required": ["id", "household_id", "category", "kind", "points", "status", "date"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "household_id": {"type": "integer"},
+                        "category": {"type": "string"},
+                        "kind": {"type": "string", "enum": ["award", "deduction"]},
+                        "points": {"type": "integer", "description": "negative for a deduction"},
+                        "status": {"type": "string", "enum": list(SHEET_STATUSES)},
+                        "date": {"type": "string", "format": "date"},
                     },
                 },
                 "Me": {

@@ -22,8 +22,8 @@ from ..core.views import paginate
 from ..households import service as households
 from ..households.models import Household
 from ..ledger import service as ledger
+from ..scoring import deeds, sheets
 from ..scoring import service as scoring
-from ..scoring import sheets
 from ..units import service as units
 from . import openapi
 
@@ -218,3 +218,34 @@ def create_rating_sheet():
         status=sheet.status,
         rubric_version=sheet.scoring_month.rubric.version,
     ), 201 if created else 200
+
+
+@bp.post("/deeds")
+@roles_required(*sheets.SCORERS)
+def create_deed():
+    """Record a deed; an Idempotency-Key header makes a retry return the first deed."""
+    body = _json_body()
+    household_id = body.get("household_id")
+    household = db.session.get(Household, household_id) if isinstance(household_id, int) else None
+    if household is None:
+        raise DomainError(_("No household has this id."), field="household_id")
+    deed, _created = deeds.record_deed(
+        household,
+        body.get("category"),
+        body.get("points"),
+        body.get("reason"),
+        body.get("date"),
+        body.get("member_id"),
+        current_user,
+        request.headers.get("Idempotency-Key"),
+    )
+    db.session.commit()
+    return jsonify(
+        id=deed.id,
+        household_id=household.id,
+        category=deed.category.code,
+        kind=deed.category.kind,
+        points=deed.signed_points,
+        status=deed.status,
+        date=deed.happened_on.isoformat(),
+    ), 201

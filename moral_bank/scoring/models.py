@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
@@ -178,3 +178,57 @@ class SheetScore(db.Model):
 
     sheet: Mapped[RatingSheet] = relationship(back_populates="scores")
     item: Mapped[RubricItem] = relationship()
+
+
+DEED_KINDS = ("award", "deduction")
+
+
+class DeedCategory(db.Model):
+    """A kind of good deed (or of the negative list) with its per-deed limit, set per county."""
+
+    __tablename__ = "deed_category"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "code"),
+        CheckConstraint("kind IN ('award', 'deduction')", name="kind"),
+        CheckConstraint("max_points > 0", name="max_points_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(50))
+    kind: Mapped[str] = mapped_column(String(10))
+    max_points: Mapped[int]
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Deed(db.Model):
+    """An award or a deduction for one household, waiting for review, notice and posting."""
+
+    __tablename__ = "deed"
+    __table_args__ = (
+        CheckConstraint("points > 0", name="points_positive"),
+        CheckConstraint(f"status IN ({', '.join(repr(s) for s in SHEET_STATUSES)})", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("deed_category.id"))
+    points: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(500))
+    happened_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(12), default="submitted")
+    review_comment: Mapped[str] = mapped_column(String(500), default="")
+    # A phone's own id for this deed (Idempotency-Key): a retry returns the first deed.
+    client_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    household: Mapped[Household] = relationship()
+    category: Mapped[DeedCategory] = relationship()
+
+    @property
+    def signed_points(self) -> int:
+        return -self.points if self.category.kind == "deduction" else self.points
