@@ -82,6 +82,8 @@ def url(app, world, endpoint: str) -> str:
         "assignment_id": world.users["scorer"].roles[0].id,
         "fmt": "csv",
         "code": world.village.code,
+        "sheet_id": 1,
+        "deed_id": 1,
     }
     rule = next(app.url_map.iter_rules(endpoint=endpoint))
     with app.test_request_context():

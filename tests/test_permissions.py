@@ -59,6 +59,8 @@ EXPECTED = {
     "api.unit_assignments": A,
     "api.create_rating_sheet": A | {"scorer"},
     "api.create_deed": A | {"scorer"},
+    "api.review_rating_sheet": A,
+    "api.review_deed": A,
     "scoring.worklist": A | {"scorer"},
     "scoring.sheet": A | {"scorer"},
 }
@@ -123,6 +125,8 @@ def url_args(world, outside: bool) -> dict:
         "fmt": "csv",
         "filename": "css/app.css",
         "code": h.unit.code,
+        "sheet_id": 1,
+        "deed_id": 1,
     }
 
 

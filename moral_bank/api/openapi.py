@@ -32,6 +32,11 @@ PAGE_PARAMS = [
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
 ]
+REVIEW = {
+    "type": "object",
+    "required": ["approve"],
+    "properties": {"approve": {"type": "boolean"}, "comment": {"type": "string", "maxLength": 500}},
+}
 UNIT_CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
 HOUSEHOLD_ID = {"name": "household_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
@@ -252,6 +257,32 @@ def document() -> dict:
                     },
                 }
             },
+            "/rating-sheets/{sheet_id}/review": {
+                "post": {
+                    "summary": "A unit admin approves a submitted rating sheet, or returns it with a comment",
+                    "parameters": [{"name": "sheet_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": REVIEW}}},
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/Review"}),
+                        **_errors(401, 403, 404),
+                        "409": _json(ERROR, "Not waiting for review"),
+                        "422": _json(ERROR, "A field is wrong; error.fields names it"),
+                    },
+                }
+            },
+            "/deeds/{deed_id}/review": {
+                "post": {
+                    "summary": "A unit admin approves a submitted deed, or returns it with a comment",
+                    "parameters": [{"name": "deed_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": REVIEW}}},
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/Review"}),
+                        **_errors(401, 403, 404),
+                        "409": _json(ERROR, "Not waiting for review"),
+                        "422": _json(ERROR, "A field is wrong; error.fields names it"),
+                    },
+                }
+            },
             "/openapi.json": {
                 "get": {
                     "summary": "This document",
@@ -381,6 +412,15 @@ def document() -> dict:
                         "points": {"type": "integer", "description": "negative for a deduction"},
                         "status": {"type": "string", "enum": list(SHEET_STATUSES)},
                         "date": {"type": "string", "format": "date"},
+                    },
+                },
+                "Review": {
+                    "type": "object",
+                    "required": ["id", "status", "review_comment"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "status": {"type": "string", "enum": list(SHEET_STATUSES)},
+                        "review_comment": {"type": "string"},
                     },
                 },
                 "Me": {

@@ -22,8 +22,9 @@ from ..core.views import paginate
 from ..households import service as households
 from ..households.models import Household
 from ..ledger import service as ledger
-from ..scoring import deeds, sheets
+from ..scoring import deeds, review, sheets
 from ..scoring import service as scoring
+from ..scoring.models import Deed, RatingSheet
 from ..units import service as units
 from . import openapi
 
@@ -249,3 +250,23 @@ def create_deed():
         status=deed.status,
         date=deed.happened_on.isoformat(),
     ), 201
+
+
+def _review(model, entry_id: int):
+    entry = db.get_or_404(model, entry_id)
+    body = _json_body()
+    review.review(entry, body.get("approve"), body.get("comment", ""), current_user)
+    db.session.commit()
+    return jsonify(id=entry.id, status=entry.status, review_comment=entry.review_comment)
+
+
+@bp.post("/rating-sheets/<int:sheet_id>/review")
+@roles_required(*ADMINS)
+def review_rating_sheet(sheet_id: int):
+    return _review(RatingSheet, sheet_id)
+
+
+@bp.post("/deeds/<int:deed_id>/review")
+@roles_required(*ADMINS)
+def review_deed(deed_id: int):
+    return _review(Deed, deed_id)
