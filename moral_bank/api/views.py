@@ -194,14 +194,19 @@ def unit_assignments(code: str):
     return jsonify(unit=unit.code, scorer=scorer.username, households=count)
 
 
-@bp.post("/rating-sheets")
-@roles_required(*sheets.SCORERS)
-def create_rating_sheet():
-    body = _json_body()
+def _household_in(body: dict) -> Household:
     household_id = body.get("household_id")
     household = db.session.get(Household, household_id) if isinstance(household_id, int) else None
     if household is None:
         raise DomainError(_("No household has this id."), field="household_id")
+    return household
+
+
+@bp.post("/rating-sheets")
+@roles_required(*sheets.SCORERS)
+def create_rating_sheet():
+    body = _json_body()
+    household = _household_in(body)
     sheet, created = sheets.save_sheet(
         household,
         body.get("month"),
@@ -226,10 +231,7 @@ def create_rating_sheet():
 def create_deed():
     """Record a deed; an Idempotency-Key header makes a retry return the first deed."""
     body = _json_body()
-    household_id = body.get("household_id")
-    household = db.session.get(Household, household_id) if isinstance(household_id, int) else None
-    if household is None:
-        raise DomainError(_("No household has this id."), field="household_id")
+    household = _household_in(body)
     deed, _created = deeds.record_deed(
         household,
         body.get("category"),
