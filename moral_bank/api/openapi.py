@@ -10,7 +10,15 @@ def _json(schema: dict, description: str = "OK") -> dict:
 
 
 def _errors(*codes: int) -> dict:
-    text = {400: "Bad input", 401: "Not signed in", 403: "Not allowed", 404: "Not found", 429: "Too many requests"}
+    text = {
+        400: "Bad input",
+        401: "Not signed in",
+        403: "Not allowed",
+        404: "Not found",
+        409: "Refused in its present state; error.message says why",
+        422: "A field is wrong; error.fields names it",
+        429: "Too many requests",
+    }
     return {str(c): _json(ERROR, text[c]) for c in codes}
 
 
@@ -39,6 +47,17 @@ REVIEW = {
 }
 UNIT_CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
 HOUSEHOLD_ID = {"name": "household_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _review_operation(noun: str, id_name: str) -> dict:
+    return {
+        "post": {
+            "summary": f"A unit admin approves a submitted {noun}, or returns it with a comment",
+            "parameters": [{"name": id_name, "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": REVIEW}}},
+            "responses": {"200": _json({"$ref": "#/components/schemas/Review"}), **_errors(401, 403, 404, 409, 422)},
+        }
+    }
 
 
 def document() -> dict:
@@ -211,9 +230,7 @@ def document() -> dict:
                     "responses": {
                         "201": _json({"$ref": "#/components/schemas/RatingSheet"}, "Created"),
                         "200": _json({"$ref": "#/components/schemas/RatingSheet"}, "Updated, or a retry"),
-                        **_errors(401, 403),
-                        "409": _json(ERROR, "The sheet can no longer be changed"),
-                        "422": _json(ERROR, "A field is wrong; error.fields names it"),
+                        **_errors(401, 403, 409, 422),
                     },
                 }
             },
@@ -252,37 +269,12 @@ def document() -> dict:
                         "201": _json(
                             {"$ref": "#/components/schemas/Deed"}, "Recorded (or the first result of a retry)"
                         ),
-                        **_errors(401, 403),
-                        "422": _json(ERROR, "A field is wrong; error.fields names it"),
+                        **_errors(401, 403, 422),
                     },
                 }
             },
-            "/rating-sheets/{sheet_id}/review": {
-                "post": {
-                    "summary": "A unit admin approves a submitted rating sheet, or returns it with a comment",
-                    "parameters": [{"name": "sheet_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-                    "requestBody": {"required": True, "content": {"application/json": {"schema": REVIEW}}},
-                    "responses": {
-                        "200": _json({"$ref": "#/components/schemas/Review"}),
-                        **_errors(401, 403, 404),
-                        "409": _json(ERROR, "Not waiting for review"),
-                        "422": _json(ERROR, "A field is wrong; error.fields names it"),
-                    },
-                }
-            },
-            "/deeds/{deed_id}/review": {
-                "post": {
-                    "summary": "A unit admin approves a submitted deed, or returns it with a comment",
-                    "parameters": [{"name": "deed_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-                    "requestBody": {"required": True, "content": {"application/json": {"schema": REVIEW}}},
-                    "responses": {
-                        "200": _json({"$ref": "#/components/schemas/Review"}),
-                        **_errors(401, 403, 404),
-                        "409": _json(ERROR, "Not waiting for review"),
-                        "422": _json(ERROR, "A field is wrong; error.fields names it"),
-                    },
-                }
-            },
+            "/rating-sheets/{sheet_id}/review": _review_operation("rating sheet", "sheet_id"),
+            "/deeds/{deed_id}/review": _review_operation("deed", "deed_id"),
             "/openapi.json": {
                 "get": {
                     "summary": "This document",
