@@ -8,7 +8,8 @@ def register(app: Flask) -> None:
     from .demo import seed_demo
     from .households.cli import import_households
     from .ledger.cli import verify_ledger
+    from .scoring.cli import close_month
     from .units.cli import import_units
 
-    for command in (seed_demo, create_user, import_units, import_households, verify_ledger):
+    for command in (seed_demo, create_user, import_units, import_households, verify_ledger, close_month):
         app.cli.add_command(command)

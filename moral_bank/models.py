@@ -7,6 +7,9 @@ from .ledger.models import Account, Entry, Transfer  # noqa: F401
 from .scoring.models import (  # noqa: F401
     Deed,
     DeedCategory,
+    Notice,
+    NoticeLine,
+    Objection,
     RatingSheet,
     Rubric,
     RubricItem,

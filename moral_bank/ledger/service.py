@@ -68,7 +68,8 @@ def _validate(points, kind: str, idempotency_key: str, from_account: Account, to
         raise DomainError(_("A transfer needs two different saved accounts."))
 
 
-def _existing(idempotency_key: str) -> Transfer | None:
+def by_key(idempotency_key: str) -> Transfer | None:
+    """The transfer posted under an idempotency key, if any."""
     return db.session.scalar(select(Transfer).where(Transfer.idempotency_key == idempotency_key))
 
 
@@ -118,6 +119,7 @@ def transfer(
     actor=None,
     memo: str = "",
     reverses: Transfer | None = None,
+    audited: bool = True,
 ) -> Transfer:
     """Move `points` from one account to another, once per idempotency key.
 
@@ -126,7 +128,7 @@ def transfer(
     account would go below zero; nothing is written then.
     """
     _validate(points, kind, idempotency_key, from_account, to_account)
-    earlier = _existing(idempotency_key)
+    earlier = by_key(idempotency_key)
     if earlier is not None:
         return _same(earlier, from_account, to_account, points, kind)
     source_type, source_id = source or ("", None)
@@ -155,19 +157,20 @@ def transfer(
         # A concurrent request posted the same key (or reversed the same transfer) first.
         if reverses is not None:
             raise AlreadyReversed(_("This posting has already been corrected.")) from None
-        earlier = _existing(idempotency_key)
+        earlier = by_key(idempotency_key)
         if earlier is None:
             raise
         return _same(earlier, from_account, to_account, points, kind)
-    audit.record(
-        "ledger.transfer",
-        t,
-        actor=actor,
-        unit_id=from_account.unit_id,
-        kind=kind,
-        points=points,
-        source=f"{source_type}:{source_id}" if source_type else None,
-    )
+    if audited:
+        audit.record(
+            "ledger.transfer",
+            t,
+            actor=actor,
+            unit_id=from_account.unit_id,
+            kind=kind,
+            points=points,
+            source=f"{source_type}:{source_id}" if source_type else None,
+        )
     return t
 
 

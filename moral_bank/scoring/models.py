@@ -232,3 +232,105 @@ class Deed(db.Model):
     @property
     def signed_points(self) -> int:
         return -self.points if self.category.kind == "deduction" else self.points
+
+
+NOTICE_STATUS_LABELS = {
+    "on_notice": _l("On the notice board"),
+    "posted": _l("Posted"),
+}
+LINE_STATUS_LABELS = {
+    "listed": _l("Listed"),
+    "withdrawn": _l("Withdrawn for correction"),
+    "posted": _l("Posted"),
+}
+OBJECTION_STATUS_LABELS = {
+    "open": _l("Open"),
+    "upheld": _l("Upheld"),
+    "rejected": _l("Rejected"),
+}
+
+
+class Notice(db.Model):
+    """A batch of a unit's reviewed sheets and deeds on the public notice board (公示)."""
+
+    __tablename__ = "notice"
+    __table_args__ = (CheckConstraint("status IN ('on_notice', 'posted')", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    month: Mapped[str] = mapped_column(String(7))
+    status: Mapped[str] = mapped_column(String(12), default="on_notice", index=True)
+    notice_days: Mapped[int]
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    posted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    unit: Mapped[Unit] = relationship()
+    lines: Mapped[list["NoticeLine"]] = relationship(back_populates="notice", order_by="NoticeLine.id")
+
+    @property
+    def status_label(self) -> str:
+        return str(NOTICE_STATUS_LABELS[self.status])
+
+
+class NoticeLine(db.Model):
+    """One sheet or one deed on a notice, with the points it will post (negative for a deduction)."""
+
+    __tablename__ = "notice_line"
+    __table_args__ = (
+        CheckConstraint("(sheet_id IS NULL) <> (deed_id IS NULL)", name="one_source"),
+        CheckConstraint("status IN ('listed', 'withdrawn', 'posted')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    sheet_id: Mapped[int | None] = mapped_column(ForeignKey("rating_sheet.id"), index=True)
+    deed_id: Mapped[int | None] = mapped_column(ForeignKey("deed.id"), index=True)
+    points: Mapped[int]
+    status: Mapped[str] = mapped_column(String(12), default="listed")
+    # What reached the passbook: a deduction is capped at the balance, so it may be less.
+    posted_points: Mapped[int | None]
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfer.id"))
+
+    notice: Mapped[Notice] = relationship(back_populates="lines")
+    household: Mapped[Household] = relationship()
+    sheet: Mapped[RatingSheet | None] = relationship()
+    deed: Mapped[Deed | None] = relationship()
+
+    @property
+    def source(self) -> RatingSheet | Deed:
+        return self.sheet if self.sheet_id is not None else self.deed
+
+    @property
+    def status_label(self) -> str:
+        return str(LINE_STATUS_LABELS[self.status])
+
+
+class Objection(db.Model):
+    """Someone's objection to one line of a notice, resolved by a unit admin."""
+
+    __tablename__ = "objection"
+    __table_args__ = (CheckConstraint("status IN ('open', 'upheld', 'rejected')", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id"), index=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("notice_line.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    phone: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(500))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    status: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    resolution: Mapped[str] = mapped_column(String(500), default="")
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    notice: Mapped[Notice] = relationship()
+    line: Mapped[NoticeLine] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return str(OBJECTION_STATUS_LABELS[self.status])

@@ -1,0 +1,342 @@
+"""The notice board (公示): publish reviewed lines, take objections, resolve them, post to the ledger.
+
+A line reaches a passbook only through `post()`, once per sheet or deed
+(ledger idempotency keys `sheet:<id>` and `deed:<id>`), and only after the
+notice period has ended with no objection open. Posting commits per chunk
+when asked to, so a run killed midway resumes where it stopped.
+"""
+
+import re
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..core import audit, permissions
+from ..core.db import db, utcnow
+from ..core.errors import Conflict, DomainError, InsufficientBalance, NotAllowed, raise_field_errors
+from ..core.time import to_local
+from ..households.models import mask_name
+from ..ledger import service as ledger
+from ..ledger.models import Account
+from ..units.models import Unit
+from .models import Deed, DeedCategory, Notice, NoticeLine, Objection, RatingSheet
+from .service import check_month, settings_for
+
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 -]{4,18}[0-9]$")
+
+
+def _require_admin(actor, unit: Unit, message: str) -> None:
+    if actor is not None and not permissions.has_role(actor, permissions.ADMINS, unit):
+        raise NotAllowed(message)
+
+
+def _month_days(month: str) -> tuple[date, date]:
+    first = date.fromisoformat(month + "-01")
+    after = (first + timedelta(days=32)).replace(day=1)
+    return first, after
+
+
+# --- publishing -----------------------------------------------------------------------
+
+
+def ready_to_publish(unit: Unit, month: str) -> tuple[list[RatingSheet], list[Deed]]:
+    """The unit's approved sheets of `month` and approved deeds that happened in it."""
+    first, after = _month_days(month)
+    sheets = db.session.scalars(
+        select(RatingSheet)
+        .where(RatingSheet.unit_id == unit.id, RatingSheet.month == month, RatingSheet.status == "approved")
+        .order_by(RatingSheet.household_id)
+    ).all()
+    deeds = db.session.scalars(
+        select(Deed)
+        .join(DeedCategory)
+        .where(
+            Deed.unit_id == unit.id,
+            Deed.status == "approved",
+            Deed.happened_on >= first,
+            Deed.happened_on < after,
+        )
+        .order_by(Deed.household_id, Deed.id)
+    ).all()
+    return list(sheets), list(deeds)
+
+
+def publish(unit: Unit, month: str, actor) -> Notice:
+    """Put the unit's approved lines of `month` on the notice board for its notice period."""
+    _require_admin(actor, unit, _("Only a unit admin may publish to the notice board."))
+    check_month(month)
+    sheets, deeds = ready_to_publish(unit, month)
+    if not sheets and not deeds:
+        raise Conflict(_("Nothing approved is waiting to be published for %(month)s.", month=month), field="month")
+    days = settings_for(unit).notice_days
+    now = utcnow()
+    notice = Notice(
+        unit_id=unit.id,
+        month=month,
+        notice_days=days,
+        published_at=now,
+        ends_at=now + timedelta(days=days),
+        published_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(notice)
+    db.session.flush()
+    lines = [
+        {"notice_id": notice.id, "household_id": s.household_id, "sheet_id": s.id, "deed_id": None, "points": s.total}
+        for s in sheets
+    ] + [
+        {"notice_id": notice.id, "household_id": d.household_id, "sheet_id": None, "deed_id": d.id}
+        | {"points": d.signed_points}
+        for d in deeds
+    ]
+    db.session.execute(NoticeLine.__table__.insert(), lines)
+    for entry in (*sheets, *deeds):
+        entry.status = "on_notice"
+    db.session.flush()
+    audit.record("notice.publish", notice, actor=actor, month=month, lines=len(lines), days=days)
+    return notice
+
+
+def notices_of(unit: Unit, limit: int = 24) -> list[Notice]:
+    return list(
+        db.session.scalars(
+            select(Notice).where(Notice.unit_id == unit.id).order_by(Notice.published_at.desc()).limit(limit)
+        )
+    )
+
+
+def board(unit: Unit) -> list[Notice]:
+    """What the public notice board shows: batches still on notice, newest first."""
+    return list(
+        db.session.scalars(
+            select(Notice)
+            .where(Notice.unit_id == unit.id, Notice.status == "on_notice")
+            .order_by(Notice.published_at.desc())
+        )
+    )
+
+
+def shown_name(unit: Unit, name: str) -> str:
+    return name if settings_for(unit).name_privacy == "full" else mask_name(name)
+
+
+def running(notice: Notice, now: datetime | None = None) -> bool:
+    return notice.status == "on_notice" and (now or utcnow()) < notice.ends_at
+
+
+# --- objections -------------------------------------------------------------------------
+
+
+def object_to(notice: Notice, line_id, name, phone, reason, user=None) -> Objection:
+    """Anyone's objection to one listed line, while the notice period runs."""
+    line = db.session.get(NoticeLine, line_id) if isinstance(line_id, int) and not isinstance(line_id, bool) else None
+    errors = []
+    if line is None or line.notice_id != notice.id:
+        errors.append(("line_id", _("Choose a line of this notice.")))
+    name = name.strip() if isinstance(name, str) else ""
+    phone = phone.strip() if isinstance(phone, str) else ""
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not name or len(name) > 50:
+        errors.append(("name", _("Please give your name (at most 50 characters).")))
+    if not PHONE_RE.match(phone):
+        errors.append(("phone", _("Please give a phone number we can call back (digits only).")))
+    if not reason or len(reason) > 500:
+        errors.append(("reason", _("Please say what is wrong (at most 500 characters).")))
+    raise_field_errors(errors)
+    if not running(notice):
+        raise Conflict(_("The notice period has ended; objections are closed."))
+    if line.status != "listed":
+        raise Conflict(_("This line has been withdrawn for correction already."), field="line_id")
+    objection = Objection(
+        notice_id=notice.id,
+        line_id=line.id,
+        name=name,
+        phone=phone,
+        reason=reason,
+        user_id=getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None,
+    )
+    db.session.add(objection)
+    db.session.flush()
+    audit.record("objection.raise", objection, actor=user, unit_id=notice.unit_id, line=line.id)
+    return objection
+
+
+def open_objections(notice: Notice) -> list[Objection]:
+    return list(
+        db.session.scalars(
+            select(Objection).where(Objection.notice_id == notice.id, Objection.status == "open").order_by(Objection.id)
+        )
+    )
+
+
+def objections_of(notice: Notice) -> list[Objection]:
+    return list(db.session.scalars(select(Objection).where(Objection.notice_id == notice.id).order_by(Objection.id)))
+
+
+def resolve(objection: Objection, upheld, resolution, actor) -> Objection:
+    """Uphold (the line goes back to its scorer for correction) or reject with a reason for the objector."""
+    notice = objection.notice
+    _require_admin(actor, notice.unit, _("Only a unit admin may resolve objections."))
+    if not isinstance(upheld, bool):
+        raise DomainError(_("Say upheld: true, or upheld: false with a reason."), field="upheld")
+    resolution = resolution.strip() if isinstance(resolution, str) else ""
+    if not upheld and not resolution:
+        raise DomainError(_("Please give the objector the reason for rejecting it."), field="resolution")
+    if len(resolution) > 500:
+        raise DomainError(_("The reason may have at most 500 characters."), field="resolution")
+    target = "upheld" if upheld else "rejected"
+    if objection.status == target and objection.resolution == resolution:
+        return objection  # a retry of the same decision
+    if objection.status != "open":
+        raise Conflict(_("This objection has been resolved already."))
+    objection.status = target
+    objection.resolution = resolution
+    objection.resolved_by_id = getattr(actor, "id", None)
+    objection.resolved_at = utcnow()
+    line = objection.line
+    if upheld and line.status == "listed":
+        line.status = "withdrawn"
+        source = line.source
+        source.status = "returned"
+        source.review_comment = _("Objection upheld: %(reason)s", reason=objection.reason)[:500]
+        # Other open objections to the same line are settled by this one.
+        for other in db.session.scalars(
+            select(Objection).where(
+                Objection.line_id == line.id, Objection.status == "open", Objection.id != objection.id
+            )
+        ):
+            other.status, other.resolution = "upheld", resolution
+            other.resolved_by_id, other.resolved_at = objection.resolved_by_id, objection.resolved_at
+    db.session.flush()
+    audit.record(f"objection.{target}", objection, actor=actor, unit_id=notice.unit_id, line=line.id)
+    return objection
+
+
+# --- posting ----------------------------------------------------------------------------
+
+
+def why_not_postable(notice: Notice, now: datetime | None = None) -> str | None:
+    """None when the notice may post now, else the reason in the user's language."""
+    if notice.status == "posted":
+        return None
+    if running(notice, now):
+        return _(
+            "The notice period runs until %(end)s; it can be posted after that.",
+            end=format_datetime(to_local(notice.ends_at), "yyyy-MM-dd HH:mm"),
+        )
+    count = db.session.scalar(
+        select(func.count(Objection.id)).where(Objection.notice_id == notice.id, Objection.status == "open")
+    )
+    if count:
+        return _("%(n)s objection(s) are still open; resolve them first.", n=count)
+    return None
+
+
+def _key(line: NoticeLine) -> str:
+    return f"sheet:{line.sheet_id}" if line.sheet_id is not None else f"deed:{line.deed_id}"
+
+
+def _post_line(line: NoticeLine, issuance: Account, account: Account, actor) -> None:
+    key = _key(line)
+    source = ("rating_sheet", line.sheet_id) if line.sheet_id is not None else ("deed", line.deed_id)
+    earlier = ledger.by_key(key)
+    if earlier is not None:
+        t = earlier
+    elif line.points > 0:
+        kind = "rating" if line.sheet_id is not None else "deed"
+        t = ledger.transfer(issuance, account, line.points, kind, source, key, actor=actor, audited=False)
+    elif line.points < 0:
+        # A deduction takes what the passbook holds and never drives it below zero.
+        t = None
+        for _attempt in range(3):
+            take = min(-line.points, ledger.current_balance(account.id))
+            if take <= 0:
+                break
+            try:
+                t = ledger.transfer(account, issuance, take, "deduction", source, key, actor=actor, audited=False)
+                break
+            except InsufficientBalance:
+                continue  # the balance moved under us (a redemption); read it again
+    else:
+        t = None
+    line.transfer_id = t.id if t is not None else None
+    if t is None:
+        line.posted_points = 0
+    else:
+        line.posted_points = t.points if t.to_account_id == account.id else -t.points
+    line.status = "posted"
+    line.source.status = "posted"
+
+
+def _chunks(notice: Notice, size: int) -> Iterator[list[NoticeLine]]:
+    while True:
+        lines = db.session.scalars(
+            select(NoticeLine)
+            .where(NoticeLine.notice_id == notice.id, NoticeLine.status == "listed")
+            # Awards before deductions, so a month's award is there to cover its deductions.
+            .order_by(NoticeLine.points.desc(), NoticeLine.id)
+            .limit(size)
+        ).all()
+        if not lines:
+            return
+        yield list(lines)
+
+
+def post(notice: Notice, actor=None, chunk: int = 0, now: datetime | None = None) -> int:
+    """Post every listed line of a notice whose period is over. Returns the number of lines posted.
+
+    With `chunk` > 0 the work is committed every `chunk` lines; a run killed
+    midway leaves whole chunks posted and the rest listed, and running again
+    posts the rest. Posting a posted notice does nothing.
+    """
+    _require_admin(actor, notice.unit, _("Only a unit admin may post to the passbooks."))
+    if notice.status == "posted":
+        return 0
+    problem = why_not_postable(notice, now)
+    if problem:
+        raise Conflict(problem)
+    issuance = ledger.issuance_account(notice.unit)
+    posted = 0
+    for lines in _chunks(notice, chunk or 1000):
+        accounts = {
+            a.household_id: a
+            for a in db.session.scalars(
+                select(Account).where(Account.household_id.in_({line.household_id for line in lines}))
+            )
+        }
+        for line in lines:
+            _post_line(line, issuance, accounts[line.household_id], actor)
+        posted += len(lines)
+        db.session.flush()
+        if chunk:
+            db.session.commit()
+    notice.status = "posted"
+    notice.posted_at = utcnow()
+    notice.posted_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    audit.record("notice.post", notice, actor=actor, month=notice.month, lines=posted)
+    if chunk:
+        db.session.commit()
+    return posted
+
+
+def pending(unit: Unit | None = None, month: str | None = None) -> list[Notice]:
+    """Notices still on the board (of a unit and/or month), the earliest ending first."""
+    query = select(Notice).where(Notice.status == "on_notice").order_by(Notice.ends_at, Notice.id)
+    if unit is not None:
+        query = query.where(Notice.unit_id == unit.id)
+    if month is not None:
+        query = query.where(Notice.month == month)
+    return list(db.session.scalars(query))
+
+
+def totals(notice: Notice) -> dict:
+    """Lines and points of a notice, by line status."""
+    rows = db.session.execute(
+        select(NoticeLine.status, func.count(), func.coalesce(func.sum(NoticeLine.points), 0))
+        .where(NoticeLine.notice_id == notice.id)
+        .group_by(NoticeLine.status)
+    ).all()
+    return {status: {"lines": int(n), "points": int(p)} for status, n, p in rows}
