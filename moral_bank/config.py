@@ -40,6 +40,7 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
+    OBJECTION_RATE_LIMIT = "5 per hour;20 per day"  # per address, on the public notice board and the API
     API_TOKEN_HOURS = 12
     PAGE_SIZE = 50
 

@@ -1,6 +1,7 @@
 """Factory callables for tests. Password hashes are computed once."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 
 from werkzeug.security import generate_password_hash
@@ -89,3 +90,24 @@ def world() -> World:
         users[role] = user(role, role, places[place], member)
     db.session.commit()
     return World(county, township, village, school, other_township, other_village, h1, h2, other_h, users)
+
+
+def notice_with_objection(w: World):
+    """H1's approved sheet of last month on the village's notice board, with one open objection."""
+    from moral_bank.core.time import month_of, today
+    from moral_bank.demo import RUBRIC
+    from moral_bank.scoring import notices, review, sheets
+    from moral_bank.scoring import service as scoring
+
+    admin = w.users["unit_admin"]
+    if scoring.rubric_in_force(w.village) is None:
+        items = [{"code": c, "category": k, "name": n, "max_points": m} for c, k, n, m in RUBRIC]
+        scoring.new_rubric_version(w.county, items)
+    month = month_of(today().replace(day=1) - timedelta(days=1))
+    scores = {code: max_points // 2 for code, _c, _n, max_points in RUBRIC}
+    sheet, _ = sheets.save_sheet(w.h1, month, scores, "", admin, submit=True)
+    review.review(sheet, True, "", admin)
+    notice = notices.publish(w.village, month, admin)
+    objection = notices.object_to(notice, notice.lines[0].id, "李大妈", "13900001111", "分数偏高")
+    db.session.commit()
+    return notice, objection

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from moral_bank import create_app
 
+from . import factories
 from .test_permissions import endpoints
 
 # Field names the app's forms and API read, plus a few it never heard of.
@@ -74,6 +75,7 @@ ROUTES = [
 
 
 def url(app, world, endpoint: str) -> str:
+    notice, objection = factories.notice_with_objection(world)
     values = {
         "unit_id": world.village.id,
         "household_id": world.h1.id,
@@ -84,6 +86,8 @@ def url(app, world, endpoint: str) -> str:
         "code": world.village.code,
         "sheet_id": 1,
         "deed_id": 1,
+        "notice_id": notice.id,
+        "objection_id": objection.id,
     }
     rule = next(app.url_map.iter_rules(endpoint=endpoint))
     with app.test_request_context():

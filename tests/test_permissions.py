@@ -2,12 +2,14 @@
 
 import pytest
 from flask import url_for
+from sqlalchemy import select
 
 from moral_bank import create_app
 from moral_bank.auth import service as auth
 from moral_bank.core.db import db
 from moral_bank.core.permissions import ADMINS, ANY_ROLE, STAFF
 from moral_bank.scoring import service as scoring
+from moral_bank.scoring.models import Notice, Objection
 
 from . import factories
 from .conftest import wipe
@@ -61,6 +63,12 @@ EXPECTED = {
     "api.create_deed": A | {"scorer"},
     "api.review_rating_sheet": A,
     "api.review_deed": A,
+    "api.unit_notices": S,
+    "api.publish_notice": A,
+    "api.notice_detail": S,
+    "api.raise_objection": PUBLIC,
+    "api.resolve_objection": A,
+    "api.post_notice": A,
     "scoring.worklist": A | {"scorer"},
     "scoring.sheet": A | {"scorer"},
 }
@@ -90,6 +98,8 @@ OUTSIDE = {
     "scoring.sheet",
     "api.unit_settings",
     "api.unit_assignments",
+    "api.unit_notices",
+    "api.publish_notice",
 }
 
 
@@ -127,6 +137,8 @@ def url_args(world, outside: bool) -> dict:
         "code": h.unit.code,
         "sheet_id": 1,
         "deed_id": 1,
+        "notice_id": db.session.scalar(select(Notice.id)),
+        "objection_id": db.session.scalar(select(Objection.id)),
     }
 
 
@@ -161,10 +173,11 @@ def verdict(response, api: bool) -> str:
 
 
 def make_world():
-    """The standard world, with H1 assigned to the scorer (a scorer rates only assigned households)."""
+    """The standard world, with H1 assigned to the scorer (a scorer rates only assigned households)
+    and H1's sheet on the notice board with an objection."""
     world = factories.world()
     scoring.assign(world.village, world.users["scorer"], ["H1"])
-    db.session.commit()
+    factories.notice_with_objection(world)
     return world
 
 

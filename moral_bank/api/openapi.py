@@ -46,6 +46,7 @@ REVIEW = {
     "properties": {"approve": {"type": "boolean"}, "comment": {"type": "string", "maxLength": 500}},
 }
 UNIT_CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+NOTICE_ID = {"name": "notice_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 HOUSEHOLD_ID = {"name": "household_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
 
@@ -275,6 +276,130 @@ def document() -> dict:
             },
             "/rating-sheets/{sheet_id}/review": _review_operation("rating sheet", "sheet_id"),
             "/deeds/{deed_id}/review": _review_operation("deed", "deed_id"),
+            "/units/{code}/notices": {
+                "get": {
+                    "summary": "The unit's notice-board batches, newest first",
+                    "parameters": [UNIT_CODE],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "unit": {"type": "string"},
+                                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Notice"}},
+                                },
+                            }
+                        ),
+                        **_errors(401, 403, 404),
+                    },
+                },
+                "post": {
+                    "summary": "Publish the unit's approved sheets and deeds of a month to the notice board",
+                    "parameters": [UNIT_CODE],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["month"],
+                                    "properties": {"month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}},
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json({"$ref": "#/components/schemas/NoticeDetail"}, "Published; ends_at is the end"),
+                        **_errors(401, 403, 404, 409, 422),
+                    },
+                },
+            },
+            "/notices/{notice_id}": {
+                "get": {
+                    "summary": "A notice with its lines",
+                    "parameters": [NOTICE_ID],
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/NoticeDetail"}),
+                        **_errors(401, 403, 404),
+                    },
+                }
+            },
+            "/notices/{notice_id}/objections": {
+                "post": {
+                    "summary": "Object to one line while the notice period runs (anyone; rate-limited per address)",
+                    "security": [{}, {"bearer": []}],
+                    "parameters": [NOTICE_ID],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["line_id", "name", "phone", "reason"],
+                                    "properties": {
+                                        "line_id": {"type": "integer"},
+                                        "name": {"type": "string", "maxLength": 50},
+                                        "phone": {"type": "string"},
+                                        "reason": {"type": "string", "maxLength": 500},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json({"$ref": "#/components/schemas/Objection"}, "Recorded"),
+                        **_errors(404, 409, 422, 429),
+                    },
+                }
+            },
+            "/objections/{objection_id}/resolve": {
+                "post": {
+                    "summary": "A unit admin upholds an objection (the line goes back for correction) or rejects it",
+                    "parameters": [
+                        {"name": "objection_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["upheld"],
+                                    "properties": {
+                                        "upheld": {"type": "boolean"},
+                                        "resolution": {
+                                            "type": "string",
+                                            "maxLength": 500,
+                                            "description": "required when rejecting; shown to the objector",
+                                        },
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/Objection"}),
+                        **_errors(401, 403, 404, 409, 422),
+                    },
+                }
+            },
+            "/notices/{notice_id}/post": {
+                "post": {
+                    "summary": "Post a notice to the passbooks once its period is over and no objection is open",
+                    "parameters": [NOTICE_ID],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "allOf": [
+                                    {"$ref": "#/components/schemas/Notice"},
+                                    {"type": "object", "properties": {"posted_now": {"type": "integer"}}},
+                                ]
+                            }
+                        ),
+                        **_errors(401, 403, 404, 409),
+                    },
+                }
+            },
             "/openapi.json": {
                 "get": {
                     "summary": "This document",
@@ -413,6 +538,71 @@ def document() -> dict:
                         "id": {"type": "integer"},
                         "status": {"type": "string", "enum": list(SHEET_STATUSES)},
                         "review_comment": {"type": "string"},
+                    },
+                },
+                "Notice": {
+                    "type": "object",
+                    "required": ["id", "unit", "month", "status", "published_at", "ends_at", "lines"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "unit": {"type": "string"},
+                        "month": {"type": "string"},
+                        "status": {"type": "string", "enum": ["on_notice", "posted"]},
+                        "published_at": {"type": "string", "format": "date-time"},
+                        "ends_at": {"type": "string", "format": "date-time"},
+                        "posted_at": {"type": "string", "format": "date-time", "nullable": True},
+                        "lines": {
+                            "type": "object",
+                            "description": "lines and points per line status (listed, withdrawn, posted)",
+                            "additionalProperties": {
+                                "type": "object",
+                                "properties": {"lines": {"type": "integer"}, "points": {"type": "integer"}},
+                            },
+                        },
+                        "open_objections": {"type": "integer"},
+                    },
+                },
+                "NoticeDetail": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/Notice"},
+                        {
+                            "type": "object",
+                            "properties": {
+                                "items": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "id": {"type": "integer"},
+                                            "household_id": {"type": "integer"},
+                                            "household": {"type": "string"},
+                                            "source": {"type": "string", "enum": ["rating_sheet", "deed"]},
+                                            "source_id": {"type": "integer"},
+                                            "points": {"type": "integer", "description": "negative for a deduction"},
+                                            "status": {"type": "string", "enum": ["listed", "withdrawn", "posted"]},
+                                            "posted_points": {
+                                                "type": "integer",
+                                                "nullable": True,
+                                                "description": "what reached the passbook (a deduction is capped "
+                                                "at the balance)",
+                                            },
+                                        },
+                                    },
+                                }
+                            },
+                        },
+                    ]
+                },
+                "Objection": {
+                    "type": "object",
+                    "required": ["id", "notice_id", "line_id", "status", "resolution"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "notice_id": {"type": "integer"},
+                        "line_id": {"type": "integer"},
+                        "status": {"type": "string", "enum": ["open", "upheld", "rejected"]},
+                        "resolution": {"type": "string"},
+                        "created_at": {"type": "string", "format": "date-time"},
                     },
                 },
                 "Me": {

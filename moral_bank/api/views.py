@@ -22,9 +22,9 @@ from ..core.views import paginate
 from ..households import service as households
 from ..households.models import Household
 from ..ledger import service as ledger
-from ..scoring import deeds, review, sheets
+from ..scoring import deeds, notices, review, sheets
 from ..scoring import service as scoring
-from ..scoring.models import Deed, RatingSheet
+from ..scoring.models import Deed, Notice, Objection, RatingSheet
 from ..units import service as units
 from . import openapi
 
@@ -272,3 +272,103 @@ def review_rating_sheet(sheet_id: int):
 @roles_required(*ADMINS)
 def review_deed(deed_id: int):
     return _review(Deed, deed_id)
+
+
+# --- the notice board ----------------------------------------------------------------
+
+
+def _notice_json(notice: Notice, with_lines: bool = False) -> dict:
+    body = {
+        "id": notice.id,
+        "unit": notice.unit.code,
+        "month": notice.month,
+        "status": notice.status,
+        "published_at": notice.published_at.isoformat(),
+        "ends_at": notice.ends_at.isoformat(),
+        "posted_at": notice.posted_at.isoformat() if notice.posted_at else None,
+        "lines": notices.totals(notice),
+        "open_objections": len(notices.open_objections(notice)),
+    }
+    if with_lines:
+        body["items"] = [
+            {
+                "id": line.id,
+                "household_id": line.household_id,
+                "household": line.household.head_name,
+                "source": "rating_sheet" if line.sheet_id is not None else "deed",
+                "source_id": line.sheet_id or line.deed_id,
+                "points": line.points,
+                "status": line.status,
+                "posted_points": line.posted_points,
+            }
+            for line in notice.lines
+        ]
+    return body
+
+
+def _objection_json(o: Objection) -> dict:
+    return {
+        "id": o.id,
+        "notice_id": o.notice_id,
+        "line_id": o.line_id,
+        "status": o.status,
+        "resolution": o.resolution,
+        "created_at": o.created_at.isoformat(),
+    }
+
+
+@bp.get("/units/<code>/notices")
+@roles_required(*STAFF)
+def unit_notices(code: str):
+    unit = _unit(code, *STAFF)
+    return jsonify(unit=unit.code, items=[_notice_json(n) for n in notices.notices_of(unit)])
+
+
+@bp.post("/units/<code>/notices")
+@roles_required(*ADMINS)
+def publish_notice(code: str):
+    unit = _unit(code, *ADMINS)
+    notice = notices.publish(unit, _json_body().get("month"), current_user)
+    db.session.commit()
+    return jsonify(_notice_json(notice, with_lines=True)), 201
+
+
+@bp.get("/notices/<int:notice_id>")
+@roles_required(*STAFF)
+def notice_detail(notice_id: int):
+    notice = db.get_or_404(Notice, notice_id)
+    require_unit(notice.unit, *STAFF)
+    return jsonify(_notice_json(notice, with_lines=True))
+
+
+@bp.post("/notices/<int:notice_id>/objections")
+@limiter.limit(lambda: current_app.config["OBJECTION_RATE_LIMIT"])
+@public
+def raise_objection(notice_id: int):
+    """Anyone may object while the notice runs; a bearer token, if sent, records who."""
+    notice = db.get_or_404(Notice, notice_id)
+    body = _json_body()
+    objection = notices.object_to(
+        notice, body.get("line_id"), body.get("name"), body.get("phone"), body.get("reason"), current_user
+    )
+    db.session.commit()
+    return jsonify(_objection_json(objection)), 201
+
+
+@bp.post("/objections/<int:objection_id>/resolve")
+@roles_required(*ADMINS)
+def resolve_objection(objection_id: int):
+    objection = db.get_or_404(Objection, objection_id)
+    body = _json_body()
+    notices.resolve(objection, body.get("upheld"), body.get("resolution", ""), current_user)
+    db.session.commit()
+    return jsonify(_objection_json(objection))
+
+
+@bp.post("/notices/<int:notice_id>/post")
+@roles_required(*ADMINS)
+def post_notice(notice_id: int):
+    notice = db.get_or_404(Notice, notice_id)
+    count = notices.post(notice, current_user)
+    db.session.commit()
+    return jsonify(_notice_json(notice) | {"posted_now": count})
