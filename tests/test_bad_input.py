@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from moral_bank import create_app
+from moral_bank.scoring import notices
 
 from . import factories
 from .test_permissions import endpoints
@@ -88,6 +89,8 @@ def url(app, world, endpoint: str) -> str:
         "deed_id": 1,
         "notice_id": notice.id,
         "objection_id": objection.id,
+        "line_id": objection.line_id,
+        "token": notices.receipt_token(objection),
     }
     rule = next(app.url_map.iter_rules(endpoint=endpoint))
     with app.test_request_context():

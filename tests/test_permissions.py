@@ -8,8 +8,9 @@ from moral_bank import create_app
 from moral_bank.auth import service as auth
 from moral_bank.core.db import db
 from moral_bank.core.permissions import ADMINS, ANY_ROLE, STAFF
+from moral_bank.scoring import notices
 from moral_bank.scoring import service as scoring
-from moral_bank.scoring.models import Notice, Objection
+from moral_bank.scoring.models import Notice, NoticeLine, Objection
 
 from . import factories
 from .conftest import wipe
@@ -71,6 +72,13 @@ EXPECTED = {
     "api.post_notice": A,
     "scoring.worklist": A | {"scorer"},
     "scoring.sheet": A | {"scorer"},
+    "scoring.notices_page": A,
+    "scoring.notice_detail": A,
+    "scoring.post_notice": A,
+    "scoring.resolve_objection": A,
+    "board.board": PUBLIC,
+    "board.objection": PUBLIC,
+    "board.receipt": PUBLIC,
 }
 
 # The same object routes pointed at another township's village: only the county admin reaches it.
@@ -100,6 +108,7 @@ OUTSIDE = {
     "api.unit_assignments",
     "api.unit_notices",
     "api.publish_notice",
+    "scoring.notices_page",
 }
 
 
@@ -139,6 +148,8 @@ def url_args(world, outside: bool) -> dict:
         "deed_id": 1,
         "notice_id": db.session.scalar(select(Notice.id)),
         "objection_id": db.session.scalar(select(Objection.id)),
+        "line_id": db.session.scalar(select(NoticeLine.id)),
+        "token": notices.receipt_token(db.session.scalar(select(Objection))),
     }
 
 

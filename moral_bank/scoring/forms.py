@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Optional
 
-from ..core.forms import max_length
+from ..core.forms import max_length, required
 
 
 class SheetForm(FlaskForm):
@@ -27,3 +27,33 @@ def sheet_form(items, **kwargs) -> SheetForm:
             ),
         )
     return Form(**kwargs)
+
+
+class PublishForm(FlaskForm):
+    month = StringField(
+        _l("Month"),
+        validators=[required(), max_length(7)],
+        render_kw={"placeholder": "2026-10", "inputmode": "numeric"},
+    )
+
+
+class ObjectionForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[required(), max_length(50)], render_kw={"autocomplete": "name"})
+    phone = StringField(
+        _l("Your phone number"),
+        validators=[required(), max_length(20)],
+        render_kw={"inputmode": "tel", "autocomplete": "tel"},
+        description=_l("The unit admin calls you back about it."),
+    )
+    reason = TextAreaField(
+        _l("What is wrong?"), validators=[required(), max_length(500)], render_kw={"rows": 4, "maxlength": 500}
+    )
+
+
+class ResolveForm(FlaskForm):
+    resolution = TextAreaField(
+        _l("Reason for the objector"),
+        validators=[Optional(), max_length(500)],
+        render_kw={"rows": 2},
+        description=_l("Required when rejecting; the objector sees it."),
+    )

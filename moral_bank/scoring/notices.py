@@ -10,9 +10,12 @@ import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..core import audit, permissions
 from ..core.db import db, utcnow
@@ -122,6 +125,42 @@ def shown_name(unit: Unit, name: str) -> str:
     return name if settings_for(unit).name_privacy == "full" else mask_name(name)
 
 
+def lines_of(notice: Notice) -> list[NoticeLine]:
+    """A notice's lines with their households, sheets and deeds loaded, by household."""
+    return list(
+        db.session.scalars(
+            select(NoticeLine)
+            .where(NoticeLine.notice_id == notice.id)
+            .options(
+                selectinload(NoticeLine.household),
+                selectinload(NoticeLine.sheet),
+                selectinload(NoticeLine.deed).selectinload(Deed.category),
+            )
+            .order_by(NoticeLine.household_id, NoticeLine.id)
+        )
+    )
+
+
+def waiting_to_publish(unit: Unit) -> list[tuple[str, int]]:
+    """Months with approved sheets or deeds not yet on a notice, and how many."""
+    counts: dict[str, int] = {}
+    for month, n in db.session.execute(
+        select(RatingSheet.month, func.count())
+        .where(RatingSheet.unit_id == unit.id, RatingSheet.status == "approved")
+        .group_by(RatingSheet.month)
+    ):
+        counts[month] = counts.get(month, 0) + n
+    for day in db.session.scalars(select(Deed.happened_on).where(Deed.unit_id == unit.id, Deed.status == "approved")):
+        month = f"{day.year:04d}-{day.month:02d}"
+        counts[month] = counts.get(month, 0) + 1
+    return sorted(counts.items(), reverse=True)
+
+
+def ends_text(notice: Notice) -> str:
+    """The end of the notice period in local time, as people write it: 2026-11-28 14:05."""
+    return format_datetime(to_local(notice.ends_at), "yyyy-MM-dd HH:mm")
+
+
 def running(notice: Notice, now: datetime | None = None) -> bool:
     return notice.status == "on_notice" and (now or utcnow()) < notice.ends_at
 
@@ -161,6 +200,23 @@ def object_to(notice: Notice, line_id, name, phone, reason, user=None) -> Object
     db.session.flush()
     audit.record("objection.raise", objection, actor=user, unit_id=notice.unit_id, line=line.id)
     return objection
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="objection")
+
+
+def receipt_token(objection: Objection) -> str:
+    """What the objector keeps to look up the outcome (not guessable from the id)."""
+    return _serializer().dumps(objection.id)
+
+
+def by_receipt(token: str) -> Objection | None:
+    try:
+        objection_id = _serializer().loads(token)
+    except BadSignature:
+        return None
+    return db.session.get(Objection, objection_id) if isinstance(objection_id, int) else None
 
 
 def open_objections(notice: Notice) -> list[Objection]:
@@ -224,7 +280,7 @@ def why_not_postable(notice: Notice, now: datetime | None = None) -> str | None:
     if running(notice, now):
         return _(
             "The notice period runs until %(end)s; it can be posted after that.",
-            end=format_datetime(to_local(notice.ends_at), "yyyy-MM-dd HH:mm"),
+            end=ends_text(notice),
         )
     count = db.session.scalar(
         select(func.count(Objection.id)).where(Objection.notice_id == notice.id, Objection.status == "open")
@@ -241,12 +297,13 @@ def _key(line: NoticeLine) -> str:
 def _post_line(line: NoticeLine, issuance: Account, account: Account, actor) -> None:
     key = _key(line)
     source = ("rating_sheet", line.sheet_id) if line.sheet_id is not None else ("deed", line.deed_id)
+    memo = line.sheet.month if line.sheet_id is not None else line.deed.reason
     earlier = ledger.by_key(key)
     if earlier is not None:
         t = earlier
     elif line.points > 0:
         kind = "rating" if line.sheet_id is not None else "deed"
-        t = ledger.transfer(issuance, account, line.points, kind, source, key, actor=actor, audited=False)
+        t = ledger.transfer(issuance, account, line.points, kind, source, key, actor, memo, audited=False)
     elif line.points < 0:
         # A deduction takes what the passbook holds and never drives it below zero.
         t = None
@@ -255,7 +312,7 @@ def _post_line(line: NoticeLine, issuance: Account, account: Account, actor) -> 
             if take <= 0:
                 break
             try:
-                t = ledger.transfer(account, issuance, take, "deduction", source, key, actor=actor, audited=False)
+                t = ledger.transfer(account, issuance, take, "deduction", source, key, actor, memo, audited=False)
                 break
             except InsufficientBalance:
                 continue  # the balance moved under us (a redemption); read it again
@@ -275,6 +332,7 @@ def _chunks(notice: Notice, size: int) -> Iterator[list[NoticeLine]]:
         lines = db.session.scalars(
             select(NoticeLine)
             .where(NoticeLine.notice_id == notice.id, NoticeLine.status == "listed")
+            .options(selectinload(NoticeLine.sheet), selectinload(NoticeLine.deed))
             # Awards before deductions, so a month's award is there to cover its deductions.
             .order_by(NoticeLine.points.desc(), NoticeLine.id)
             .limit(size)

@@ -6,12 +6,15 @@ from flask_login import current_user
 
 from ..core.db import db
 from ..core.errors import DomainError, FieldErrors
-from ..core.permissions import require_unit, roles_required
+from ..core.forms import ActionForm
+from ..core.permissions import ADMINS, require_unit, roles_required
 from ..core.time import month_of
+from ..core.views import apply_form_error
 from ..households.models import Household
 from ..units.models import Unit
-from . import service, sheets
-from .forms import sheet_form
+from . import notices, service, sheets
+from .forms import PublishForm, ResolveForm, sheet_form
+from .models import LINE_STATUS_LABELS, Notice, Objection
 
 bp = Blueprint("scoring", __name__, url_prefix="/scoring")
 
@@ -79,3 +82,95 @@ def _show_errors(form, exc: DomainError) -> None:
             target.errors = [*target.errors, message]
         else:
             form.form_errors.append(message)
+
+
+# --- the notice board, admin side ------------------------------------------------------
+
+
+@bp.route("/units/<int:unit_id>/notices", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def notices_page(unit_id: int):
+    unit = db.get_or_404(Unit, unit_id)
+    require_unit(unit, *ADMINS)
+    form = PublishForm()
+    if form.validate_on_submit():
+        try:
+            notice = notices.publish(unit, form.month.data.strip(), current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Published to the notice board until %(end)s.", end=notices.ends_text(notice)), "success")
+            return redirect(url_for("scoring.notice_detail", notice_id=notice.id))
+    elif request.method == "GET":
+        form.month.data = month_of()
+    status = 422 if form.errors else 200
+    return render_template(
+        "scoring/notices.html",
+        unit=unit,
+        form=form,
+        waiting=notices.waiting_to_publish(unit),
+        notices=notices.notices_of(unit),
+        settings=service.settings_for(unit),
+    ), status
+
+
+@bp.get("/notices/<int:notice_id>")
+@roles_required(*ADMINS)
+def notice_detail(notice_id: int):
+    notice = db.get_or_404(Notice, notice_id)
+    require_unit(notice.unit, *ADMINS)
+    return render_template(
+        "scoring/notice.html",
+        notice=notice,
+        lines=notices.lines_of(notice),
+        objections=notices.objections_of(notice),
+        blocked=notices.why_not_postable(notice),
+        totals=notices.totals(notice),
+        status_labels=LINE_STATUS_LABELS,
+        action=ActionForm(),
+        resolve_form=ResolveForm(),
+    )
+
+
+@bp.post("/notices/<int:notice_id>/post")
+@roles_required(*ADMINS)
+def post_notice(notice_id: int):
+    notice = db.get_or_404(Notice, notice_id)
+    require_unit(notice.unit, *ADMINS)
+    if ActionForm().validate_on_submit():
+        try:
+            count = notices.post(notice, current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("%(n)s lines posted to the passbooks.", n=count), "success")
+    return redirect(url_for("scoring.notice_detail", notice_id=notice_id))
+
+
+@bp.post("/objections/<int:objection_id>/resolve")
+@roles_required(*ADMINS)
+def resolve_objection(objection_id: int):
+    objection = db.get_or_404(Objection, objection_id)
+    require_unit(objection.notice.unit, *ADMINS)
+    form = ResolveForm()
+    if form.validate_on_submit():
+        upheld = request.form.get("decision") == "uphold"
+        try:
+            notices.resolve(objection, upheld, form.resolution.data or "", current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(
+                _("Objection upheld; the line went back to its scorer.") if upheld else _("Objection rejected."),
+                "success",
+            )
+    else:
+        for message in form.resolution.errors:
+            flash(message, "error")
+    return redirect(url_for("scoring.notice_detail", notice_id=objection.notice_id) + f"#objection-{objection.id}")
