@@ -22,7 +22,8 @@ from .test_notices import end_period
 from .test_rating_sheets import FULL
 from .test_scoring_setup import demo_items
 
-# Killed by its own hand on the 25th ledger transfer: two chunks of 10 are committed, the third is not.
+# Killed by its own hand right after the ledger has written the third chunk's transfers, before that
+# chunk commits: two chunks of 10 are committed, the third is not.
 DYING_RUN = textwrap.dedent(
     """
     import os, signal, sys
@@ -30,15 +31,16 @@ DYING_RUN = textwrap.dedent(
     from moral_bank.ledger import service as ledger
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "x"})
-    real, calls = ledger.transfer, []
+    real, calls = ledger.post_batch, []
 
     def dying(*args, **kwargs):
         calls.append(1)
-        if len(calls) == 25:
+        written = real(*args, **kwargs)
+        if len(calls) == 3:
             os.kill(os.getpid(), signal.SIGKILL)
-        return real(*args, **kwargs)
+        return written
 
-    ledger.transfer = dying
+    ledger.post_batch = dying
     result = app.test_cli_runner().invoke(args=["close-month", "--chunk", "10"])
     print(result.output)
     """

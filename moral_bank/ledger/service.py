@@ -10,13 +10,14 @@ an idempotency key posts once.
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..core import audit
-from ..core.db import db
+from ..core.db import db, utcnow
 from ..core.errors import (
     AlreadyReversed,
+    Conflict,
     DomainError,
     IdempotencyMismatch,
     InsufficientBalance,
@@ -172,6 +173,121 @@ def transfer(
             source=f"{source_type}:{source_id}" if source_type else None,
         )
     return t
+
+
+@dataclass
+class Posting:
+    """One line of post_batch(): points > 0 are credited from the issuance account; points < 0
+    are taken back to it, at most what the account holds."""
+
+    account_id: int
+    points: int
+    kind: str
+    idempotency_key: str
+    source: tuple[str, int | None] = ("", None)
+    memo: str = ""
+
+
+def post_batch(issuance: Account, postings: list[Posting], actor=None) -> dict[str, tuple[int | None, int]]:
+    """Post many lines between one issuance account and households, each once per idempotency key.
+
+    The batch form of transfer() for posting a month: the same rows (a transfer
+    and two entries per line) and the same balances, written with a few
+    multi-row statements instead of a round of statements per line. The
+    accounts are locked first, in id order (as transfer() does), so the
+    balances read are the balances written: credits are applied first, then
+    each debit takes at most what its account holds by then (it never goes
+    below zero; the CHECK constraint stands behind this).
+
+    Returns {key: (transfer id or None, signed points that reached the account)};
+    a key used before returns its earlier transfer. The caller audits the batch.
+    """
+    if issuance.kind != "issuance" or issuance.id is None:
+        raise DomainError(_("A batch is posted from a saved issuance account."))
+    for p in postings:
+        if isinstance(p.points, bool) or not isinstance(p.points, int) or p.points == 0:
+            raise DomainError(_("Points must be a whole number other than zero."), field="points")
+        _validate(abs(p.points), p.kind, p.idempotency_key, issuance, Account(id=p.account_id))
+    results: dict[str, tuple[int | None, int]] = {}
+    keys = [p.idempotency_key for p in postings]
+    for start in range(0, len(keys), 500):
+        for t in db.session.scalars(select(Transfer).where(Transfer.idempotency_key.in_(keys[start : start + 500]))):
+            results[t.idempotency_key] = (t.id, t.points if t.from_account_id == issuance.id else -t.points)
+    new = [p for p in postings if p.idempotency_key not in results]
+    if not new:
+        return results
+    ids = sorted({p.account_id for p in new} | {issuance.id})
+    held: dict[int, int] = {}
+    for start in range(0, len(ids), 500):
+        held.update(
+            db.session.execute(
+                select(Account.id, Account.balance)
+                .where(Account.id.in_(ids[start : start + 500]), Account.kind != "issuance")
+                .order_by(Account.id)
+                .with_for_update()
+            ).all()
+        )
+    missing = [a for a in ids if a != issuance.id and a not in held]
+    if missing:
+        raise DomainError(_("A batch posts to household or shop accounts only."))
+    balance = dict(held)
+    now, actor_id = utcnow(), getattr(actor, "id", None)
+    rows = []
+    for p in sorted(new, key=lambda p: p.points < 0):  # credits first, otherwise in the given order
+        amount = p.points if p.points > 0 else min(-p.points, balance[p.account_id])
+        if amount <= 0:
+            results[p.idempotency_key] = (None, 0)
+            continue
+        balance[p.account_id] += amount if p.points > 0 else -amount
+        source = (issuance.id, p.account_id) if p.points > 0 else (p.account_id, issuance.id)
+        rows.append((p, amount, source))
+    if not rows:
+        return results
+    try:
+        with db.session.begin_nested():
+            _apply_balances(issuance.id, {a: balance[a] - held[a] for a in held if balance[a] != held[a]})
+            inserted = db.session.execute(
+                insert(Transfer).returning(Transfer.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "kind": p.kind,
+                        "from_account_id": source[0],
+                        "to_account_id": source[1],
+                        "points": amount,
+                        "idempotency_key": p.idempotency_key,
+                        "source_type": p.source[0],
+                        "source_id": p.source[1],
+                        "memo": p.memo[:500],
+                        "actor_id": actor_id,
+                        "created_at": now,
+                    }
+                    for p, amount, source in rows
+                ],
+            ).scalars()
+            entries = []
+            for (p, amount, (debit, credit)), tid in zip(rows, inserted, strict=True):
+                entries.append({"transfer_id": tid, "account_id": debit, "amount": -amount, "created_at": now})
+                entries.append({"transfer_id": tid, "account_id": credit, "amount": amount, "created_at": now})
+                results[p.idempotency_key] = (tid, amount if p.points > 0 else -amount)
+            db.session.execute(insert(Entry), entries)
+    except IntegrityError:
+        raise Conflict(_("These lines were being posted at the same moment elsewhere; please try again.")) from None
+    return results
+
+
+def _apply_balances(issuance_id: int, deltas: dict[int, int]) -> None:
+    """Move the balances of a batch: households by their deltas, the issuance account by the opposite."""
+    table = Account.__table__
+    move = table.update().where(table.c.id == bindparam("aid")).values(balance=table.c.balance + bindparam("n"))
+    params = [{"aid": a, "n": n} for a, n in sorted(deltas.items())]
+    if params:
+        db.session.execute(move, params)
+    db.session.execute(move, [{"aid": issuance_id, "n": -sum(deltas.values())}])
+    # Loaded accounts must not show the old balances (read the ids from the identity keys:
+    # touching an expired object would load it).
+    for key, obj in list(db.session.identity_map.items()):
+        if key[0] is Account and (key[1][0] in deltas or key[1][0] == issuance_id):
+            db.session.expire(obj, ["balance"])
 
 
 def reverse(original: Transfer, actor, reason: str, kind: str = "reversal") -> Transfer:

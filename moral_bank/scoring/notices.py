@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from ..core import audit, permissions
 from ..core.db import db, utcnow
-from ..core.errors import Conflict, DomainError, InsufficientBalance, NotAllowed, raise_field_errors
+from ..core.errors import Conflict, DomainError, NotAllowed, raise_field_errors
 from ..core.time import to_local
 from ..households.models import mask_name
 from ..ledger import service as ledger
@@ -294,37 +294,42 @@ def _key(line: NoticeLine) -> str:
     return f"sheet:{line.sheet_id}" if line.sheet_id is not None else f"deed:{line.deed_id}"
 
 
-def _post_line(line: NoticeLine, issuance: Account, account: Account, actor) -> None:
-    key = _key(line)
-    source = ("rating_sheet", line.sheet_id) if line.sheet_id is not None else ("deed", line.deed_id)
-    memo = line.sheet.month if line.sheet_id is not None else line.deed.reason
-    earlier = ledger.by_key(key)
-    if earlier is not None:
-        t = earlier
-    elif line.points > 0:
-        kind = "rating" if line.sheet_id is not None else "deed"
-        t = ledger.transfer(issuance, account, line.points, kind, source, key, actor, memo, audited=False)
-    elif line.points < 0:
-        # A deduction takes what the passbook holds and never drives it below zero.
-        t = None
-        for _attempt in range(3):
-            take = min(-line.points, ledger.current_balance(account.id))
-            if take <= 0:
-                break
-            try:
-                t = ledger.transfer(account, issuance, take, "deduction", source, key, actor, memo, audited=False)
-                break
-            except InsufficientBalance:
-                continue  # the balance moved under us (a redemption); read it again
-    else:
-        t = None
-    line.transfer_id = t.id if t is not None else None
-    if t is None:
-        line.posted_points = 0
-    else:
-        line.posted_points = t.points if t.to_account_id == account.id else -t.points
-    line.status = "posted"
-    line.source.status = "posted"
+def _source(line: NoticeLine) -> tuple[str, int]:
+    return ("rating_sheet", line.sheet_id) if line.sheet_id is not None else ("deed", line.deed_id)
+
+
+def _memo(line: NoticeLine) -> str:
+    return line.sheet.month if line.sheet_id is not None else line.deed.reason
+
+
+def _post_lines(lines: list[NoticeLine], issuance: Account, actor) -> None:
+    """Post a chunk of lines in one ledger batch. Awards go first, so a month's award covers its
+    deductions; a deduction takes at most what the passbook holds."""
+    accounts = dict(
+        db.session.execute(
+            select(Account.household_id, Account.id).where(Account.household_id.in_({ln.household_id for ln in lines}))
+        ).all()
+    )
+    posted = ledger.post_batch(
+        issuance,
+        [
+            ledger.Posting(
+                accounts[line.household_id],
+                line.points,
+                ("rating" if line.sheet_id is not None else "deed") if line.points > 0 else "deduction",
+                _key(line),
+                _source(line),
+                _memo(line),
+            )
+            for line in lines
+            if line.points
+        ],
+        actor,
+    )
+    for line in lines:
+        line.transfer_id, line.posted_points = posted.get(_key(line), (None, 0))
+        line.status = "posted"
+        line.source.status = "posted"
 
 
 def _chunks(notice: Notice, size: int) -> Iterator[list[NoticeLine]]:
@@ -350,6 +355,9 @@ def post(notice: Notice, actor=None, chunk: int = 0, now: datetime | None = None
     posts the rest. Posting a posted notice does nothing.
     """
     _require_admin(actor, notice.unit, _("Only a unit admin may post to the passbooks."))
+    # One poster at a time: a second one waits here, then finds the lines posted.
+    db.session.execute(select(Notice.id).where(Notice.id == notice.id).with_for_update())
+    db.session.refresh(notice, ["status"])
     if notice.status == "posted":
         return 0
     problem = why_not_postable(notice, now)
@@ -358,14 +366,7 @@ def post(notice: Notice, actor=None, chunk: int = 0, now: datetime | None = None
     issuance = ledger.issuance_account(notice.unit)
     posted = 0
     for lines in _chunks(notice, chunk or 1000):
-        accounts = {
-            a.household_id: a
-            for a in db.session.scalars(
-                select(Account).where(Account.household_id.in_({line.household_id for line in lines}))
-            )
-        }
-        for line in lines:
-            _post_line(line, issuance, accounts[line.household_id], actor)
+        _post_lines(lines, issuance, actor)
         posted += len(lines)
         db.session.flush()
         if chunk:
