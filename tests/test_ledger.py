@@ -198,3 +198,57 @@ def test_audit_row_for_each_transfer(two):
     t = factories.award(h1, 5, "a")
     row = db.session.scalar(select(AuditLog).where(AuditLog.action == "ledger.transfer"))
     assert row.object_id == t.id and row.details["points"] == 5
+
+
+# --- post_batch: a month's lines in one go ------------------------------------------------
+
+
+@pytest.fixture
+def batch_world(app):
+    county = factories.unit("C", "county")
+    village = factories.unit("V", "village", factories.unit("T", "township", county))
+    h1, h2 = factories.household(village, "H1"), factories.household(village, "H2", "张建国")
+    db.session.commit()
+    return ledger.issuance_account(village), h1.account, h2.account
+
+
+def test_post_batch_credits_first_then_caps_debits_at_the_balance(batch_world):
+    issuance, a1, a2 = batch_world
+    done = ledger.post_batch(
+        issuance,
+        [
+            ledger.Posting(a1.id, -30, "deduction", "d1", ("deed", 1), "打架"),
+            ledger.Posting(a1.id, 20, "rating", "s1", ("rating_sheet", 1), "2026-10"),
+            ledger.Posting(a2.id, -5, "deduction", "d2", ("deed", 2)),
+        ],
+    )
+    assert done["s1"][1] == 20 and done["d1"][1] == -20 and done["d2"] == (None, 0)
+    assert (a1.balance, a2.balance, issuance.balance) == (0, 0, 0)
+    deduction = db.session.get(Transfer, done["d1"][0])
+    assert (deduction.from_account_id, deduction.points, deduction.memo) == (a1.id, 20, "打架")
+    assert sorted(e.amount for e in deduction.entries) == [-20, 20]
+
+
+def test_post_batch_posts_each_key_once(batch_world):
+    issuance, a1, _a2 = batch_world
+    first = ledger.post_batch(issuance, [ledger.Posting(a1.id, 7, "rating", "s1")])
+    again = ledger.post_batch(
+        issuance, [ledger.Posting(a1.id, 7, "rating", "s1"), ledger.Posting(a1.id, 3, "deed", "x")]
+    )
+    assert again["s1"] == first["s1"] and a1.balance == 10
+    with pytest.raises(IdempotencyMismatch):
+        ledger.post_batch(issuance, [ledger.Posting(a1.id, 8, "rating", "s1")])
+
+
+def test_post_batch_refuses_bad_lines_and_writes_nothing(batch_world):
+    issuance, a1, _a2 = batch_world
+    for bad in (0, 1.5, True):
+        with pytest.raises(DomainError):
+            ledger.post_batch(
+                issuance, [ledger.Posting(a1.id, 5, "rating", "ok"), ledger.Posting(a1.id, bad, "rating", "b")]
+            )
+    with pytest.raises(DomainError):
+        ledger.post_batch(a1, [ledger.Posting(issuance.id, 5, "rating", "k")])
+    with pytest.raises(DomainError):  # issuance to issuance
+        ledger.post_batch(issuance, [ledger.Posting(issuance.id, 5, "rating", "k")])
+    assert db.session.scalar(select(func.count(Transfer.id))) == 0

@@ -111,3 +111,31 @@ def test_opposite_transfers_at_once_neither_deadlock_nor_drift(wide_app, funded)
     assert set(outcomes) <= {"ok", "refused"}, outcomes
     total = ledger.current_balance(a_id) + ledger.current_balance(b_id)
     assert total == 10
+
+
+def test_batched_deductions_racing_with_spending_never_overdraw(wide_app, funded):
+    """Posting deductions in batches while the household spends at the shop: every point is
+    accounted for, the balance never goes below zero, and nothing deadlocks."""
+    h1_id, h2_id = funded
+    with wide_app.app_context():
+        village = db.session.get(Account, h1_id).unit
+        issuance_id = ledger.issuance_account(village).id
+        shop_id = ledger.open_shop_account(village, "积分超市").id
+        db.session.commit()
+
+    def work(i: int) -> str:
+        if i % 2:
+            issuance = db.session.get(Account, issuance_id)
+            done = ledger.post_batch(issuance, [ledger.Posting(h1_id, -3, "deduction", f"deduct-{i}")])
+            return f"deducted {-done[f'deduct-{i}'][1]}"
+        src, shop = db.session.get(Account, h1_id), db.session.get(Account, shop_id)
+        ledger.transfer(src, shop, 2, "redemption", idempotency_key=f"spend-{i}")
+        return "spent 2"
+
+    outcomes = run_threads(wide_app, work, 20)
+    assert all(o.startswith(("deducted", "spent", "refused")) for o in outcomes), outcomes
+    deducted = sum(int(o.split()[1]) * n for o, n in outcomes.items() if o.startswith("deducted"))
+    spent = 2 * outcomes["spent 2"]
+    db.session.expire_all()
+    assert deducted + spent == 10 - ledger.current_balance(h1_id)
+    assert ledger.current_balance(h1_id) >= 0

@@ -209,10 +209,17 @@ def post_batch(issuance: Account, postings: list[Posting], actor=None) -> dict[s
             raise DomainError(_("Points must be a whole number other than zero."), field="points")
         _validate(abs(p.points), p.kind, p.idempotency_key, issuance, Account(id=p.account_id))
     results: dict[str, tuple[int | None, int]] = {}
-    keys = [p.idempotency_key for p in postings]
+    wanted = {p.idempotency_key: p for p in postings}
+    keys = list(wanted)
     for start in range(0, len(keys), 500):
         for t in db.session.scalars(select(Transfer).where(Transfer.idempotency_key.in_(keys[start : start + 500]))):
-            results[t.idempotency_key] = (t.id, t.points if t.from_account_id == issuance.id else -t.points)
+            p = wanted[t.idempotency_key]
+            ends = (issuance.id, p.account_id) if p.points > 0 else (p.account_id, issuance.id)
+            # A debit may have been capped, so its earlier amount may be smaller.
+            fits = t.points == p.points if p.points > 0 else t.points <= -p.points
+            if (t.from_account_id, t.to_account_id) != ends or t.kind != p.kind or not fits:
+                raise IdempotencyMismatch(_("This idempotency key was already used for a different posting."))
+            results[t.idempotency_key] = (t.id, t.points if p.points > 0 else -t.points)
     new = [p for p in postings if p.idempotency_key not in results]
     if not new:
         return results
