@@ -1,5 +1,7 @@
 """`flask seed-demo`: a small county to try the portal with. Safe to run twice."""
 
+from datetime import timedelta
+
 import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
@@ -7,10 +9,9 @@ from flask_babel import gettext as _
 from .admin import service as admin
 from .auth import service as auth
 from .core import time
-from .core.db import db
+from .core.db import db, utcnow
 from .households import service as households
-from .ledger import service as ledger
-from .scoring import deeds
+from .scoring import deeds, notices, review, sheets
 from .scoring import service as scoring
 from .units import service as units
 
@@ -94,17 +95,65 @@ DEED_CATEGORIES = [
     ("unfilial", "不赡养老人", "deduction", 30),
 ]
 
-# (household code, points, kind, memo): awards come from the issuance account,
-# deductions go back to it.
-POSTINGS = [
-    ("SZ001", 20, "deed", "调解邻里宅基地纠纷"),
-    ("SZ001", 15, "deed", "护林防火巡山"),
-    ("SZ001", 56, "rating", "10月 孝善信勤简美 评分"),
-    ("SZ002", 48, "rating", "10月 孝善信勤简美 评分"),
-    ("SZ002", 5, "deduction", "柴草乱堆 屡劝不改"),
-    ("SZ003", 50, "deed", "见义勇为 救落水儿童"),
-    ("SZ004", 62, "rating", "10月 孝善信勤简美 评分"),
+# Deeds of last month (posted) and this month (on the notice board): household, category, points, reason.
+LAST_MONTH_DEEDS = [
+    ("SZ001", "mediation", 20, "调解邻里宅基地纠纷"),
+    ("SZ001", "forest-fire", 15, "护林防火巡山"),
+    ("SZ003", "bravery", 50, "见义勇为 救落水儿童"),
+    ("SZ002", "litter", 5, "柴草乱堆 屡劝不改"),
 ]
+THIS_MONTH_DEEDS = [("SZ006", "neighbours", 10, "帮邻居抢收玉米")]
+
+
+def demo_scores(n: int) -> dict[str, int]:
+    """Household n's scores: near the maximum, a point or three off here and there."""
+    return {code: max(0, top - (n + i) % 4) for i, (code, _k, _name, top) in enumerate(RUBRIC)}
+
+
+def _rate(village, code: str, month: str, n: int, who, submit: bool = True):
+    sheet, _created = sheets.save_sheet(households.by_code(village, code), month, demo_scores(n), "", who, submit)
+    return sheet
+
+
+def _deed(village, code: str, category: str, points: int, reason: str, day, who):
+    household = households.by_code(village, code)
+    deed, _created = deeds.record_deed(household, category, points, reason, day.isoformat(), actor=who)
+    return deed
+
+
+def seed_scoring(village, scorer, head) -> None:
+    """Last month rated, on notice and posted; this month with sheets in every state, a batch on the
+    notice board with an objection, and an approved sheet waiting to be published."""
+    if notices.notices_of(village, limit=1):
+        return
+    today = time.today()
+    this_month = time.month_of()
+    last_day = today.replace(day=1) - timedelta(days=1)
+    last_month = time.month_of(last_day)
+    assigned = scoring.assigned_household_ids(scorer, village)
+    for n in range(20):
+        code = f"SZ{n + 1:03d}"
+        who = scorer if households.by_code(village, code).id in assigned else head
+        review.review(_rate(village, code, last_month, n, who), True, "", head)
+    for code, category, points, reason in LAST_MONTH_DEEDS:
+        review.review(_deed(village, code, category, points, reason, last_day.replace(day=15), scorer), True, "", head)
+    posted = notices.publish(village, last_month, head)
+    posted.published_at = utcnow() - timedelta(days=10)
+    posted.ends_at = posted.published_at + timedelta(days=posted.notice_days)
+    notices.post(posted, head)
+
+    _rate(village, "SZ001", this_month, 0, scorer, submit=False)
+    _rate(village, "SZ002", this_month, 1, scorer)
+    _rate(village, "SZ003", this_month, 2, scorer)
+    review.review(_rate(village, "SZ004", this_month, 3, scorer), False, "孝敬老人一项请入户核实后再报", head)
+    for n in range(4, 8):
+        review.review(_rate(village, f"SZ{n + 1:03d}", this_month, n, scorer), True, "", head)
+    for code, category, points, reason in THIS_MONTH_DEEDS:
+        review.review(_deed(village, code, category, points, reason, today, scorer), True, "", head)
+    on_notice = notices.publish(village, this_month, head)
+    line = next(ln for ln in notices.lines_of(on_notice) if ln.household.code == "SZ007")
+    notices.object_to(on_notice, line.id, "李大妈", "13903571234", "他家门口柴草一直没清理，卫生整洁分偏高")
+    review.review(_rate(village, "SZ009", this_month, 8, scorer), True, "", head)
 
 
 def seed() -> list[tuple[str, str, str, str]]:
@@ -143,11 +192,7 @@ def seed() -> list[tuple[str, str, str, str]]:
             deeds.add_category(county, code, name, kind, limit)
     if not scoring.assigned_household_ids(scorer, village):
         scoring.assign(village, scorer, [f"SZ{i:03d}" for i in range(1, 11)])
-    issuance = ledger.issuance_account(village)
-    for n, (code, points, kind, memo) in enumerate(POSTINGS):
-        account = ledger.household_account(households.by_code(village, code).id)
-        pair = (account, issuance) if kind == "deduction" else (issuance, account)
-        ledger.transfer(*pair, points, kind, idempotency_key=f"demo:{n}", actor=scorer, memo=memo)
+    seed_scoring(village, scorer, auth.by_username("shanzhong"))
     return LOGINS
 
 

@@ -9,6 +9,8 @@ from moral_bank.auth.models import RoleAssignment, User
 from moral_bank.core.db import db
 from moral_bank.households.models import Household
 from moral_bank.ledger.models import Account
+from moral_bank.scoring import notices
+from moral_bank.scoring.models import Notice, RatingSheet
 
 from . import factories
 
@@ -165,13 +167,15 @@ def test_seed_demo_twice_is_idempotent(runner):
     assert first["unit"] == len(demo.UNITS)
     assert first["household"] == 40
     assert first["user_account"] == len(demo.LOGINS)
-    assert first["transfer"] == len(demo.POSTINGS)
+    assert first["transfer"] == 20 + len(demo.LAST_MONTH_DEEDS)  # last month's sheets and deeds, posted
+    assert (first["notice"], first["objection"]) == (2, 1)
     second_run = runner.invoke(args=["seed-demo"])
     assert second_run.exit_code == 0, second_run.output
     assert row_counts() == first
 
 
 def test_seed_demo_balances(runner):
+    """Last month's sheet plus its deeds: SZ001 +20 +15, SZ002 −5, SZ003 +50; this month is not posted yet."""
     runner.invoke(args=["seed-demo"])
     runner.invoke(args=["seed-demo"])
     balances = dict(
@@ -181,7 +185,21 @@ def test_seed_demo_balances(runner):
             .where(Household.code.in_(["SZ001", "SZ002", "SZ003", "SZ005"]))
         ).all()
     )
-    assert balances == {"SZ001": 91, "SZ002": 43, "SZ003": 50, "SZ005": 0}
+    totals = {f"SZ{n + 1:03d}": sum(demo.demo_scores(n).values()) for n in range(5)}
+    assert balances == {
+        "SZ001": totals["SZ001"] + 35,
+        "SZ002": totals["SZ002"] - 5,
+        "SZ003": totals["SZ003"] + 50,
+        "SZ005": totals["SZ005"],
+    }
+
+
+def test_seed_demo_has_sheets_in_every_state_and_a_batch_on_notice_with_an_objection(runner):
+    runner.invoke(args=["seed-demo"])
+    statuses = dict(db.session.execute(select(RatingSheet.status, func.count()).group_by(RatingSheet.status)).all())
+    assert set(statuses) == {"draft", "submitted", "returned", "approved", "on_notice", "posted"}
+    notice = db.session.scalar(select(Notice).where(Notice.status == "on_notice"))
+    assert notices.running(notice) and len(notices.open_objections(notice)) == 1
 
 
 # --- verify-ledger ------------------------------------------------------------------------
