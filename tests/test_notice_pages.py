@@ -33,7 +33,7 @@ def test_the_public_board_masks_names_and_takes_an_objection(reviewed, client): 
     sent = client.post(form_url, data={"name": "李大妈", "phone": "13900001111", "reason": "没见他家打扫"})
     assert sent.status_code == 302
     receipt = client.get(sent.headers["Location"]).get_data(as_text=True)
-    assert "Open" in receipt and "没见他家打扫" in receipt
+    assert "Awaiting a decision" in receipt and "没见他家打扫" in receipt
     objection = db.session.scalar(db.select(Objection))
     assert (objection.name, objection.phone, objection.line_id) == ("李大妈", "13900001111", line.id)
 

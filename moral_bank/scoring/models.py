@@ -244,7 +244,7 @@ LINE_STATUS_LABELS = {
     "posted": _l("Posted"),
 }
 OBJECTION_STATUS_LABELS = {
-    "open": _l("Open"),
+    "open": _l("Awaiting a decision"),
     "upheld": _l("Upheld"),
     "rejected": _l("Rejected"),
 }
@@ -303,6 +303,12 @@ class NoticeLine(db.Model):
     @property
     def source(self) -> RatingSheet | Deed:
         return self.sheet if self.sheet_id is not None else self.deed
+
+    @property
+    def description(self) -> str:
+        if self.sheet_id is not None:
+            return str(_l("Monthly rating"))
+        return str(_l("%(category)s: %(reason)s", category=self.deed.category.name, reason=self.deed.reason))
 
     @property
     def status_label(self) -> str:
