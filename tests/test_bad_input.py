@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from moral_bank import create_app
+from moral_bank.auth import service as auth
 from moral_bank.scoring import notices
 
 from . import factories
@@ -128,3 +129,16 @@ def test_a_nul_character_is_refused_clearly_everywhere(world, login_as):
     ):
         assert response.status_code == 400
         assert "could not be understood" in response.get_data(as_text=True)
+
+
+def test_a_page_number_too_big_for_the_database_is_just_past_the_end(world, login_as):
+    """Found by the fuzz test: ?page=2e17 overflowed SQLite's integers (a 500)."""
+    admin = login_as("county_admin")
+    assert admin.get("/admin/units/", query_string={"page": "200000000000000000"}).status_code == 200
+    raw, _token = auth.issue_token(world.users["county_admin"])
+    response = admin.get(
+        "/api/v1/households",
+        query_string={"unit": "V1", "page": "99999999999999999999"},
+        headers={"Authorization": f"Bearer {raw}"},
+    )
+    assert response.status_code == 200 and response.json["items"] == []

@@ -77,7 +77,9 @@ def test_posting_waits_for_the_end_of_the_period(reviewed):
     notice = notices.publish(reviewed.village, reviewed.month, reviewed.users["unit_admin"])
     with pytest.raises(Conflict) as err:
         notices.post(notice, reviewed.users["unit_admin"])
-    assert "runs until" in err.value.message
+    assert err.value.message == _(
+        "The notice period runs until %(end)s; it can be posted after that.", end=notices.ends_text(notice)
+    )
     assert balance(reviewed.h1) == 0
     end_period(notice)
     assert notices.post(notice, reviewed.users["unit_admin"]) == 4
@@ -134,7 +136,7 @@ def test_an_upheld_objection_sends_the_line_back_and_the_rest_posts(reviewed):
     end_period(notice)
     with pytest.raises(Conflict) as err:
         notices.post(notice, admin)
-    assert "objection" in err.value.message
+    assert err.value.message == _("%(n)s objection(s) are still open; resolve them first.", n=1)
     with pytest.raises(NotAllowed):
         notices.resolve(objection, True, "", scorer)
     notices.resolve(objection, True, "", admin)

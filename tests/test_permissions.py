@@ -73,6 +73,7 @@ EXPECTED = {
     "scoring.worklist": A | {"scorer"},
     "scoring.sheet": A | {"scorer"},
     "scoring.notices_page": A,
+    "scoring.grid_page": A | {"scorer"},
     "scoring.notice_detail": A,
     "scoring.post_notice": A,
     "scoring.resolve_objection": A,
@@ -109,6 +110,7 @@ OUTSIDE = {
     "api.unit_notices",
     "api.publish_notice",
     "scoring.notices_page",
+    "scoring.grid_page",
 }
 
 

@@ -24,7 +24,10 @@ def paginate(stmt, per_page: int | None = None):
     """A page of `stmt` from ?page= and ?per_page= (capped at 200); bad numbers fall back to defaults."""
     requested = request.args.get("per_page", type=int)
     size = requested if requested and requested > 0 else per_page or current_app.config["PAGE_SIZE"]
-    return db.paginate(stmt, per_page=size, max_per_page=200, error_out=False)
+    page = request.args.get("page", type=int)
+    # A huge page number would overflow the database's integers: past the end is past the end.
+    page = min(page, 1_000_000) if page and page > 0 else 1
+    return db.paginate(stmt, page=page, per_page=size, max_per_page=200, error_out=False)
 
 
 def apply_form_error(form, exc) -> None:

@@ -12,7 +12,7 @@ from ..core.time import month_of
 from ..core.views import apply_form_error
 from ..households.models import Household
 from ..units.models import Unit
-from . import notices, service, sheets
+from . import grid, notices, service, sheets
 from .forms import PublishForm, ResolveForm, sheet_form
 from .models import LINE_STATUS_LABELS, Notice, Objection
 
@@ -174,3 +174,56 @@ def resolve_objection(objection_id: int):
         for message in form.resolution.errors:
             flash(message, "error")
     return redirect(url_for("scoring.notice_detail", notice_id=objection.notice_id) + f"#objection-{objection.id}")
+
+
+# --- the desktop grid ---------------------------------------------------------------------
+
+
+def _typed_cells(g: grid.Grid) -> dict[int, dict[str, str]]:
+    """What was typed into the grid, for the rows shown on it (other fields are ignored)."""
+    out = {}
+    for household, sheet in g.rows:
+        if sheet is not None and not sheet.editable:
+            continue
+        names = [f"c-{household.id}-{item.code}" for item in g.items]
+        if any(name in request.form for name in names):
+            out[household.id] = {
+                item.code: request.form.get(name, "")[:20] for item, name in zip(g.items, names, strict=True)
+            }
+    return out
+
+
+@bp.route("/units/<int:unit_id>/grid", methods=["GET", "POST"])
+@roles_required(*sheets.SCORERS)
+def grid_page(unit_id: int):
+    unit = db.get_or_404(Unit, unit_id)
+    require_unit(unit, *sheets.SCORERS)
+    month = _month()
+    g = grid.load(current_user, unit, month)
+    form, errors, status = ActionForm(), {}, 200
+    if form.validate_on_submit():
+        typed = _typed_cells(g)
+        submit = request.form.get("action") == "submit"
+        try:
+            count = grid.save(g, typed, current_user, submit)
+        except grid.GridErrors as exc:
+            db.session.rollback()
+            errors, status = exc.cells, 422
+            g.values.update({(h, code): text for h, cells in typed.items() for code, text in cells.items()})
+            flash(exc.message, "error")
+        except DomainError as exc:
+            db.session.rollback()
+            status = 409
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("%(n)s sheets submitted.", n=count) if submit else _("%(n)s sheets saved.", n=count), "success")
+            return redirect(url_for("scoring.grid_page", unit_id=unit.id, month=month))
+    return render_template(
+        "scoring/grid.html",
+        g=g,
+        form=form,
+        errors=errors,
+        error_list=sorted(errors.items())[:50],
+        households={h.id: h for h, _s in g.rows},
+    ), status
