@@ -74,6 +74,11 @@ EXPECTED = {
     "scoring.sheet": A | {"scorer"},
     "scoring.notices_page": A,
     "scoring.grid_page": A | {"scorer"},
+    "scoring.review_queue": A,
+    "scoring.review_sheet": A,
+    "scoring.review_deed": A,
+    "scoring.approve_all": A,
+    "scoring.record_deed": A | {"scorer"},
     "scoring.notice_detail": A,
     "scoring.post_notice": A,
     "scoring.resolve_objection": A,
@@ -111,6 +116,9 @@ OUTSIDE = {
     "api.publish_notice",
     "scoring.notices_page",
     "scoring.grid_page",
+    "scoring.review_queue",
+    "scoring.approve_all",
+    "scoring.record_deed",
 }
 
 

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from ..core.forms import max_length, required
@@ -57,3 +57,24 @@ class ResolveForm(FlaskForm):
         render_kw={"rows": 2},
         description=_l("Required when rejecting; the objector sees it."),
     )
+
+
+class ReviewForm(FlaskForm):
+    comment = TextAreaField(
+        _l("What should the scorer correct?"),
+        validators=[Optional(), max_length(500)],
+        render_kw={"rows": 2, "maxlength": 500},
+        description=_l("Needed when returning it."),
+    )
+
+
+class DeedForm(FlaskForm):
+    # Every field is checked by scoring/deeds.record_deed, which reports them all at once.
+    category = SelectField(_l("Kind of deed"), choices=[], validate_choice=False)
+    points = StringField(
+        _l("Points"), validators=[max_length(4)], render_kw={"inputmode": "numeric", "autocomplete": "off"}
+    )
+    reason = TextAreaField(_l("What happened"), validators=[max_length(500)], render_kw={"rows": 3})
+    happened_on = StringField(_l("Date"), validators=[max_length(10)], render_kw={"type": "date"})
+    member_id = SelectField(_l("Who (optional)"), choices=[], validate_choice=False)
+    client_key = HiddenField()

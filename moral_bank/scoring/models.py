@@ -5,7 +5,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, db, utcnow
-from ..households.models import Household
+from ..households.models import Household, Member
 from ..units.models import Unit
 
 # The six standards, in their customary order.
@@ -163,6 +163,14 @@ class RatingSheet(db.Model):
     def editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
 
+    @property
+    def category_totals(self) -> list[tuple[str, int]]:
+        """Points per standard, in the order 孝 善 信 勤 简 美: [("孝", 15), …]."""
+        totals: dict[str, int] = {}
+        for score in self.scores:
+            totals[score.item.category] = totals.get(score.item.category, 0) + score.points
+        return [(str(CATEGORY_LABELS[c]), totals[c]) for c in CATEGORIES if c in totals]
+
 
 class SheetScore(db.Model):
     __tablename__ = "sheet_score"
@@ -228,6 +236,15 @@ class Deed(db.Model):
 
     household: Mapped[Household] = relationship()
     category: Mapped[DeedCategory] = relationship()
+    member: Mapped[Member | None] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return str(SHEET_STATUS_LABELS[self.status])
+
+    @property
+    def editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
 
     @property
     def signed_points(self) -> int:

@@ -1,12 +1,14 @@
 """A unit admin's review of submitted sheets and deeds: approve, or return with a comment."""
 
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..core import audit, permissions
 from ..core.db import db
 from ..core.errors import Conflict, DomainError, NotAllowed
 from ..units.models import Unit
-from .models import Deed, RatingSheet
+from .models import Deed, RatingSheet, SheetScore
 
 
 def review(entry: RatingSheet | Deed, approve, comment: str, actor) -> RatingSheet | Deed:
@@ -43,3 +45,40 @@ def _status_label(entry) -> str:
     from .models import SHEET_STATUS_LABELS
 
     return str(SHEET_STATUS_LABELS[entry.status])
+
+
+def queue(unit: Unit, month: str) -> tuple[list[RatingSheet], list[Deed]]:
+    """What waits for the unit admin: the month's submitted sheets, and every submitted deed."""
+    sheets = db.session.scalars(
+        select(RatingSheet)
+        .where(RatingSheet.unit_id == unit.id, RatingSheet.month == month, RatingSheet.status == "submitted")
+        .options(
+            selectinload(RatingSheet.household),
+            selectinload(RatingSheet.scores).selectinload(SheetScore.item),
+        )
+        .order_by(RatingSheet.submitted_at, RatingSheet.id)
+    ).all()
+    deeds = db.session.scalars(
+        select(Deed)
+        .where(Deed.unit_id == unit.id, Deed.status == "submitted")
+        .options(selectinload(Deed.household), selectinload(Deed.category))
+        .order_by(Deed.happened_on, Deed.id)
+    ).all()
+    return list(sheets), list(deeds)
+
+
+def approve_many(unit: Unit, sheet_ids: list[int], deed_ids: list[int], actor) -> int:
+    """Approve the listed submitted sheets and deeds of `unit` (those still submitted). Returns how many."""
+    entries = [
+        *db.session.scalars(
+            select(RatingSheet).where(
+                RatingSheet.id.in_(sheet_ids), RatingSheet.unit_id == unit.id, RatingSheet.status == "submitted"
+            )
+        ),
+        *db.session.scalars(
+            select(Deed).where(Deed.id.in_(deed_ids), Deed.unit_id == unit.id, Deed.status == "submitted")
+        ),
+    ]
+    for entry in entries:
+        review(entry, True, "", actor)
+    return len(entries)

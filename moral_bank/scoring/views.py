@@ -1,4 +1,7 @@
-"""The scorer's phone pages: the month's worklist and one household's rating sheet."""
+"""Scoring pages: the scorer's worklist and sheet (phone), the grid (desktop), deeds, the admin's
+review queue and notice-board pages."""
+
+import uuid
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -8,13 +11,13 @@ from ..core.db import db
 from ..core.errors import DomainError, FieldErrors
 from ..core.forms import ActionForm
 from ..core.permissions import ADMINS, require_unit, roles_required
-from ..core.time import month_of
+from ..core.time import month_of, today
 from ..core.views import apply_form_error
 from ..households.models import Household
 from ..units.models import Unit
-from . import grid, notices, service, sheets
-from .forms import PublishForm, ResolveForm, sheet_form
-from .models import LINE_STATUS_LABELS, Notice, Objection
+from . import deeds, grid, notices, review, service, sheets
+from .forms import DeedForm, PublishForm, ResolveForm, ReviewForm, sheet_form
+from .models import LINE_STATUS_LABELS, Deed, Notice, Objection, RatingSheet
 
 bp = Blueprint("scoring", __name__, url_prefix="/scoring")
 
@@ -227,3 +230,127 @@ def grid_page(unit_id: int):
         error_list=sorted(errors.items())[:50],
         households={h.id: h for h, _s in g.rows},
     ), status
+
+
+# --- review and deeds --------------------------------------------------------------------
+
+
+@bp.get("/units/<int:unit_id>/review")
+@roles_required(*ADMINS)
+def review_queue(unit_id: int):
+    unit = db.get_or_404(Unit, unit_id)
+    require_unit(unit, *ADMINS)
+    month = _month()
+    waiting_sheets, waiting_deeds = review.queue(unit, month)
+    return render_template(
+        "scoring/review.html",
+        unit=unit,
+        month=month,
+        sheets=waiting_sheets,
+        deeds=waiting_deeds,
+        form=ReviewForm(),
+        action=ActionForm(),
+    )
+
+
+def _decide(entry, unit_id: int, month: str):
+    require_unit(db.get_or_404(Unit, unit_id), *ADMINS)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        approve = request.form.get("decision") == "approve"
+        try:
+            review.review(entry, approve, form.comment.data or "", current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Approved.") if approve else _("Returned to the scorer."), "success")
+    else:
+        for message in form.comment.errors:
+            flash(message, "error")
+    return redirect(url_for("scoring.review_queue", unit_id=unit_id, month=month))
+
+
+@bp.post("/sheets/<int:sheet_id>/review")
+@roles_required(*ADMINS)
+def review_sheet(sheet_id: int):
+    sheet = db.get_or_404(RatingSheet, sheet_id)
+    return _decide(sheet, sheet.unit_id, sheet.month)
+
+
+@bp.post("/deeds/<int:deed_id>/review")
+@roles_required(*ADMINS)
+def review_deed(deed_id: int):
+    deed = db.get_or_404(Deed, deed_id)
+    return _decide(deed, deed.unit_id, request.args.get("month") or month_of())
+
+
+@bp.post("/units/<int:unit_id>/review/approve-all")
+@roles_required(*ADMINS)
+def approve_all(unit_id: int):
+    unit = db.get_or_404(Unit, unit_id)
+    require_unit(unit, *ADMINS)
+    month = _month()
+    if ActionForm().validate_on_submit():
+        # Only what the admin saw on the page: ids listed in the form.
+        sheet_ids = [int(v) for v in request.form.getlist("sheet") if v.isdigit()][:2000]
+        deed_ids = [int(v) for v in request.form.getlist("deed") if v.isdigit()][:2000]
+        count = review.approve_many(unit, sheet_ids, deed_ids, current_user)
+        db.session.commit()
+        flash(_("%(n)s approved.", n=count), "success")
+    return redirect(url_for("scoring.review_queue", unit_id=unit.id, month=month))
+
+
+@bp.route("/households/<int:household_id>/deeds/new", methods=["GET", "POST"])
+@roles_required(*sheets.SCORERS)
+def record_deed(household_id: int):
+    household = db.get_or_404(Household, household_id)
+    if not sheets.can_score(current_user, household):
+        abort(403)
+    form = DeedForm()
+    categories = deeds.categories_for(household.unit)
+    form.category.choices = [("", "—")] + [(c.code, _deed_choice(c)) for c in categories]
+    form.member_id.choices = [("", _("The whole household"))] + [(str(m.id), m.name) for m in household.members]
+    if form.validate_on_submit():
+        points = (form.points.data or "").strip()
+        member = form.member_id.data
+        try:
+            deeds.record_deed(
+                household,
+                form.category.data,
+                int(points) if points.isascii() and points.isdigit() else points,
+                form.reason.data,
+                form.happened_on.data,
+                int(member) if member and member.isdigit() else None,
+                current_user,
+                form.client_key.data or None,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            apply_form_error(form, _deed_fields(exc))
+        else:
+            db.session.commit()
+            flash(_("Deed recorded; it goes to the unit admin for review."), "success")
+            return redirect(url_for("scoring.worklist", unit_id=household.unit_id))
+    elif not form.is_submitted():
+        form.client_key.data = uuid.uuid4().hex
+        form.happened_on.data = today().isoformat()
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("scoring/deed.html", household=household, form=form, categories=categories), status
+
+
+def _deed_choice(category) -> str:
+    if category.kind == "deduction":
+        return _("%(name)s (deduction, up to %(max)s)", name=category.name, max=category.max_points)
+    return _("%(name)s (award, up to %(max)s)", name=category.name, max=category.max_points)
+
+
+def _deed_fields(exc: DomainError) -> DomainError:
+    """The service names 'date'; the form calls it happened_on."""
+    fields = getattr(exc, "fields", None)
+    if fields and "date" in fields:
+        fields["happened_on"] = fields.pop("date")
+    elif exc.field == "date":
+        exc.field = "happened_on"
+    return exc
