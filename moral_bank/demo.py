@@ -141,6 +141,8 @@ def seed_scoring(village, scorer, head) -> None:
     posted.published_at = utcnow() - timedelta(days=10)
     posted.ends_at = posted.published_at + timedelta(days=posted.notice_days)
     notices.post(posted, head)
+    corrected = next(ln for ln in notices.lines_of(posted) if ln.household.code == "SZ010" and ln.sheet_id)
+    notices.correct(corrected, corrected.posted_points - 3, "入户复核：美化庭院一项多记3分", head)
 
     _rate(village, "SZ001", this_month, 0, scorer, submit=False)
     _rate(village, "SZ002", this_month, 1, scorer)

@@ -7,6 +7,7 @@ from .ledger.models import Account, Entry, Transfer  # noqa: F401
 from .scoring.models import (  # noqa: F401
     Deed,
     DeedCategory,
+    LineCorrection,
     Notice,
     NoticeLine,
     Objection,

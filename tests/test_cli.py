@@ -167,7 +167,8 @@ def test_seed_demo_twice_is_idempotent(runner):
     assert first["unit"] == len(demo.UNITS)
     assert first["household"] == 40
     assert first["user_account"] == len(demo.LOGINS)
-    assert first["transfer"] == 20 + len(demo.LAST_MONTH_DEEDS)  # last month's sheets and deeds, posted
+    # Last month's sheets and deeds, posted, and one correction (a reversal and a new entry).
+    assert first["transfer"] == 20 + len(demo.LAST_MONTH_DEEDS) + 2
     assert (first["notice"], first["objection"]) == (2, 1)
     second_run = runner.invoke(args=["seed-demo"])
     assert second_run.exit_code == 0, second_run.output

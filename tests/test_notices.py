@@ -211,3 +211,74 @@ def test_close_month_refuses_an_unknown_unit_or_bad_month(runner, world):
     )
     bad_month = runner.invoke(args=["close-month", "--month", "October"])
     assert bad_month.exit_code == 1 and _("The month must look like 2026-10.") in bad_month.output
+
+
+# --- corrections after posting ---------------------------------------------------------
+
+
+@pytest.fixture
+def posted(reviewed):
+    notice = notices.publish(reviewed.village, reviewed.month, reviewed.users["unit_admin"])
+    end_period(notice)
+    notices.post(notice, reviewed.users["unit_admin"])
+    db.session.commit()
+    reviewed.notice = notice
+    reviewed.line = lambda h, kind="sheet": next(
+        ln for ln in notice.lines if ln.household_id == h.id and (ln.sheet_id if kind == "sheet" else ln.deed_id)
+    )
+    return reviewed
+
+
+def test_a_correction_reverses_and_posts_anew_with_the_reason(posted):
+    admin = posted.users["unit_admin"]
+    line = posted.line(posted.h2)
+    notices.correct(line, 60, "卫生整洁一项多记了20分", admin)
+    assert balance(posted.h2) == 60 and line.posted_points == 60
+    entries = db.session.scalars(ledger.entries_for(posted.h2.account.id)).all()
+    assert [(e.amount, e.transfer.kind, e.transfer.memo) for e in entries] == [
+        (-FULL_TOTAL, "reversal", "卫生整洁一项多记了20分"),
+        (60, "rating", "卫生整洁一项多记了20分"),
+        (FULL_TOTAL, "rating", posted.month),
+    ]
+    notices.correct(line, 70, "复核后再改", admin)  # a second correction reverses the first one's entry
+    assert balance(posted.h2) == 70 and [c.new_points for c in line.corrections] == [60, 70]
+
+
+def test_a_deduction_is_corrected_within_its_sign(posted):
+    admin = posted.users["unit_admin"]
+    line = next(ln for ln in posted.notice.lines if ln.points < 0)
+    with pytest.raises(FieldErrors) as err:
+        notices.correct(line, 3, "", admin)
+    assert set(err.value.fields) == {"points", "reason"}
+    notices.correct(line, -2, "柴草已清理，减轻扣分", admin)
+    assert balance(posted.h1) == FULL_TOTAL + 20 - 2
+
+
+def test_corrections_that_cannot_be_done_change_nothing(posted, reviewed):
+    admin = posted.users["unit_admin"]
+    line = posted.line(posted.h2)
+    with pytest.raises(DomainError):
+        notices.correct(line, FULL_TOTAL, "同分", admin)
+    with pytest.raises(NotAllowed):
+        notices.correct(line, 10, "理由", posted.users["scorer"])
+    # H2 spends almost everything; taking back 80 to post 10 would overdraw.
+    shop = ledger.open_shop_account(posted.village, "积分超市")
+    ledger.transfer(posted.h2.account, shop, FULL_TOTAL - 5, "redemption", idempotency_key="spend")
+    db.session.commit()
+    with pytest.raises(Conflict):
+        notices.correct(line, 10, "多记了", admin)
+    db.session.rollback()
+    assert balance(posted.h2) == 5 and line.posted_points == FULL_TOTAL and not line.corrections
+
+
+def test_the_admin_corrects_from_the_notice_page(posted, login_as):
+    admin = login_as("unit_admin")
+    admin.post("/language", data={"locale": "en"})
+    line = posted.line(posted.h2)
+    bad = admin.post(f"/scoring/notice-lines/{line.id}/correct", data={"points": "abc", "reason": "x"})
+    assert "whole number" in admin.get(bad.headers["Location"]).get_data(as_text=True)
+    ok = admin.post(f"/scoring/notice-lines/{line.id}/correct", data={"points": "50", "reason": "复核"})
+    page = admin.get(ok.headers["Location"]).get_data(as_text=True)
+    assert "Corrected 80 → 50: 复核" in page
+    passbook = admin.get(f"/households/{posted.h2.id}").get_data(as_text=True)
+    assert "Correction: 复核" in passbook and balance(posted.h2) == 50

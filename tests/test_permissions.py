@@ -79,6 +79,7 @@ EXPECTED = {
     "scoring.review_deed": A,
     "scoring.approve_all": A,
     "scoring.record_deed": A | {"scorer"},
+    "scoring.correct_line": A,
     "scoring.notice_detail": A,
     "scoring.post_notice": A,
     "scoring.resolve_objection": A,

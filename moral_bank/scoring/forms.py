@@ -78,3 +78,12 @@ class DeedForm(FlaskForm):
     happened_on = StringField(_l("Date"), validators=[max_length(10)], render_kw={"type": "date"})
     member_id = SelectField(_l("Who (optional)"), choices=[], validate_choice=False)
     client_key = HiddenField()
+
+
+class CorrectionForm(FlaskForm):
+    points = StringField(
+        _l("Right points"),
+        validators=[required(), max_length(5)],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    reason = TextAreaField(_l("Reason"), validators=[required(), max_length(500)], render_kw={"rows": 2})

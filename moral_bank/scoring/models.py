@@ -357,3 +357,21 @@ class Objection(db.Model):
     @property
     def status_label(self) -> str:
         return str(OBJECTION_STATUS_LABELS[self.status])
+
+
+class LineCorrection(db.Model):
+    """A posted line corrected: its transfer reversed and the right points posted anew, with a reason."""
+
+    __tablename__ = "line_correction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("notice_line.id"), index=True)
+    old_points: Mapped[int]
+    new_points: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(500))
+    reversal_id: Mapped[int | None] = mapped_column(ForeignKey("transfer.id"))
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfer.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    line: Mapped[NoticeLine] = relationship(backref=db.backref("corrections", order_by="LineCorrection.id"))

@@ -19,13 +19,13 @@ from sqlalchemy.orm import selectinload
 
 from ..core import audit, permissions
 from ..core.db import db, utcnow
-from ..core.errors import Conflict, DomainError, NotAllowed, raise_field_errors
+from ..core.errors import Conflict, DomainError, InsufficientBalance, NotAllowed, raise_field_errors
 from ..core.time import to_local
 from ..households.models import mask_name
 from ..ledger import service as ledger
-from ..ledger.models import Account
+from ..ledger.models import Account, Transfer
 from ..units.models import Unit
-from .models import Deed, DeedCategory, Notice, NoticeLine, Objection, RatingSheet
+from .models import Deed, DeedCategory, LineCorrection, Notice, NoticeLine, Objection, RatingSheet
 from .service import check_month, settings_for
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 -]{4,18}[0-9]$")
@@ -135,6 +135,7 @@ def lines_of(notice: Notice) -> list[NoticeLine]:
                 selectinload(NoticeLine.household),
                 selectinload(NoticeLine.sheet),
                 selectinload(NoticeLine.deed).selectinload(Deed.category),
+                selectinload(NoticeLine.corrections),
             )
             .order_by(NoticeLine.household_id, NoticeLine.id)
         )
@@ -399,3 +400,59 @@ def totals(notice: Notice) -> dict:
         .group_by(NoticeLine.status)
     ).all()
     return {status: {"lines": int(n), "points": int(p)} for status, n, p in rows}
+
+
+# --- corrections after posting -----------------------------------------------------------
+
+
+def correct(line: NoticeLine, points, reason, actor) -> LineCorrection:
+    """Correct a posted line: reverse what it posted and post `points` anew, both with `reason`.
+
+    Both entries show in the passbook. A sheet's points are 0 or more; a deed
+    keeps its sign (an award stays positive, a deduction negative, and takes at
+    most what the passbook holds). Refused when the household no longer holds
+    the points to take back.
+    """
+    notice = line.notice
+    _require_admin(actor, notice.unit, _("Only a unit admin may correct posted points."))
+    deduction = line.points < 0
+    reason = reason.strip() if isinstance(reason, str) else ""
+    errors = []
+    if isinstance(points, bool) or not isinstance(points, int):
+        errors.append(("points", _("Points must be a whole number.")))
+    elif line.sheet_id is not None and points < 0:
+        errors.append(("points", _("A monthly rating is 0 or more.")))
+    elif line.deed_id is not None and (points > 0 if deduction else points < 0):
+        errors.append(("points", _("A deduction stays below zero and an award above it.")))
+    if not reason or len(reason) > 500:
+        errors.append(("reason", _("Please give the reason for the correction (at most 500 characters).")))
+    raise_field_errors(errors)
+    if line.status != "posted":
+        raise Conflict(_("Only posted lines are corrected this way; change the sheet or deed instead."))
+    old = line.posted_points or 0
+    if points == old:
+        raise DomainError(_("These are the points already posted."), field="points")
+    issuance = ledger.issuance_account(notice.unit)
+    account = ledger.household_account(line.household_id)
+    number = len(line.corrections) + 1
+    correction = LineCorrection(line=line, old_points=old, new_points=points, reason=reason)
+    correction.actor_id = getattr(actor, "id", None)
+    db.session.add(correction)
+    kind = "deduction" if points < 0 else ("rating" if line.sheet_id is not None else "deed")
+    if points:
+        # The new entry first: an award's new points help cover taking back the old ones.
+        key = f"correction:{line.id}:{number}"
+        done = ledger.post_batch(
+            issuance, [ledger.Posting(account.id, points, kind, key, _source(line), reason)], actor
+        )
+        correction.transfer_id, correction.new_points = done[key]
+    if line.transfer_id is not None:
+        try:
+            reversal = ledger.reverse(db.session.get(Transfer, line.transfer_id), actor, reason)
+        except InsufficientBalance:
+            raise Conflict(_("The household has already spent these points; they cannot be taken back now.")) from None
+        correction.reversal_id = reversal.id
+    line.transfer_id, line.posted_points = correction.transfer_id, correction.new_points
+    db.session.flush()
+    audit.record("notice_line.correct", line, actor=actor, unit_id=notice.unit_id, old=old, new=correction.new_points)
+    return correction

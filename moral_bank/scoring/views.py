@@ -16,8 +16,8 @@ from ..core.views import apply_form_error
 from ..households.models import Household
 from ..units.models import Unit
 from . import deeds, grid, notices, review, service, sheets
-from .forms import DeedForm, PublishForm, ResolveForm, ReviewForm, sheet_form
-from .models import LINE_STATUS_LABELS, Deed, Notice, Objection, RatingSheet
+from .forms import CorrectionForm, DeedForm, PublishForm, ResolveForm, ReviewForm, sheet_form
+from .models import LINE_STATUS_LABELS, Deed, Notice, NoticeLine, Objection, RatingSheet
 
 bp = Blueprint("scoring", __name__, url_prefix="/scoring")
 
@@ -134,6 +134,7 @@ def notice_detail(notice_id: int):
         status_labels=LINE_STATUS_LABELS,
         action=ActionForm(),
         resolve_form=ResolveForm(),
+        correction_form=CorrectionForm(),
     )
 
 
@@ -354,3 +355,26 @@ def _deed_fields(exc: DomainError) -> DomainError:
     elif exc.field == "date":
         exc.field = "happened_on"
     return exc
+
+
+@bp.post("/notice-lines/<int:line_id>/correct")
+@roles_required(*ADMINS)
+def correct_line(line_id: int):
+    line = db.get_or_404(NoticeLine, line_id)
+    require_unit(line.notice.unit, *ADMINS)
+    form = CorrectionForm()
+    if form.validate_on_submit():
+        text = form.points.data.strip()
+        try:
+            number = int(text) if text.lstrip("-").isdigit() and text.isascii() else text
+            notices.correct(line, number, form.reason.data, current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Corrected: the old points were reversed and the right points posted."), "success")
+    else:
+        for errors in form.errors.values():
+            flash(" ".join(errors), "error")
+    return redirect(url_for("scoring.notice_detail", notice_id=line.notice_id) + f"#line-{line.id}")
