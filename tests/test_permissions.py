@@ -80,6 +80,9 @@ EXPECTED = {
     "scoring.approve_all": A,
     "scoring.record_deed": A | {"scorer"},
     "scoring.correct_line": A,
+    "scoring.settings_page": A,
+    "scoring.assignments_page": A,
+    "scoring.rubric_page": A,
     "scoring.notice_detail": A,
     "scoring.post_notice": A,
     "scoring.resolve_objection": A,
@@ -120,6 +123,9 @@ OUTSIDE = {
     "scoring.review_queue",
     "scoring.approve_all",
     "scoring.record_deed",
+    "scoring.settings_page",
+    "scoring.assignments_page",
+    "scoring.rubric_page",
 }
 
 

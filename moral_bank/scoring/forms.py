@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from ..core.forms import max_length, required
@@ -87,3 +88,23 @@ class CorrectionForm(FlaskForm):
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
     reason = TextAreaField(_l("Reason"), validators=[required(), max_length(500)], render_kw={"rows": 2})
+
+
+class SettingsForm(FlaskForm):
+    # Ranges are checked by scoring/service.update_settings.
+    notice_days = StringField(
+        _l("Notice period (days)"),
+        validators=[required(), max_length(2)],
+        render_kw={"inputmode": "numeric"},
+        description=_l("0 to 30 days; lines post after this many days on the notice board."),
+    )
+    name_privacy = RadioField(
+        _l("Names on the notice board"),
+        choices=[SelectChoice("masked", _l("Masked, like 王*保")), SelectChoice("full", _l("In full"))],
+        validate_choice=False,
+    )
+
+
+class AssignForm(FlaskForm):
+    scorer = SelectField(_l("Scorer"), choices=[], validate_choice=False)
+    cell = SelectField(_l("Or a whole grid cell"), choices=[], validate_choice=False)

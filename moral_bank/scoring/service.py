@@ -5,7 +5,7 @@ import re
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
-from ..auth.models import User
+from ..auth.models import RoleAssignment, User
 from ..core import audit, permissions
 from ..core.db import db
 from ..core.errors import DomainError, NotFound, raise_field_errors
@@ -200,4 +200,49 @@ def assigned_household_ids(scorer: User, unit: Unit) -> set[int]:
             .join(Household)
             .where(ScorerAssignment.scorer_id == scorer.id, Household.unit_id == unit.id)
         )
+    )
+
+
+def scorers_of(unit: Unit) -> list[User]:
+    """Active logins holding the scorer role on `unit` or a unit above it."""
+    ancestors = [int(i) for i in unit.path.strip("/").split("/") if i]
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(RoleAssignment.role == "scorer", RoleAssignment.unit_id.in_(ancestors), User.active)
+            .order_by(User.username)
+            .distinct()
+        )
+    )
+
+
+def assignment_rows(unit: Unit) -> list[tuple[Household, User | None]]:
+    """Every household of `unit` with its scorer (or None), by code."""
+    return [
+        (h, u)
+        for h, u in db.session.execute(
+            select(Household, User)
+            .outerjoin(ScorerAssignment, ScorerAssignment.household_id == Household.id)
+            .outerjoin(User, User.id == ScorerAssignment.scorer_id)
+            .where(Household.unit_id == unit.id)
+            .order_by(Household.code)
+        ).all()
+    ]
+
+
+def grid_cells(unit: Unit) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(Household.grid_cell)
+            .where(Household.unit_id == unit.id, Household.grid_cell != "")
+            .distinct()
+            .order_by(Household.grid_cell)
+        )
+    )
+
+
+def codes_in_cell(unit: Unit, cell: str) -> list[str]:
+    return list(
+        db.session.scalars(select(Household.code).where(Household.unit_id == unit.id, Household.grid_cell == cell))
     )

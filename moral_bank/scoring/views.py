@@ -16,8 +16,17 @@ from ..core.views import apply_form_error
 from ..households.models import Household
 from ..units.models import Unit
 from . import deeds, grid, notices, review, service, sheets
-from .forms import CorrectionForm, DeedForm, PublishForm, ResolveForm, ReviewForm, sheet_form
-from .models import LINE_STATUS_LABELS, Deed, Notice, NoticeLine, Objection, RatingSheet
+from .forms import (
+    AssignForm,
+    CorrectionForm,
+    DeedForm,
+    PublishForm,
+    ResolveForm,
+    ReviewForm,
+    SettingsForm,
+    sheet_form,
+)
+from .models import CATEGORY_LABELS, LINE_STATUS_LABELS, Deed, Notice, NoticeLine, Objection, RatingSheet
 
 bp = Blueprint("scoring", __name__, url_prefix="/scoring")
 
@@ -378,3 +387,122 @@ def correct_line(line_id: int):
         for errors in form.errors.values():
             flash(" ".join(errors), "error")
     return redirect(url_for("scoring.notice_detail", notice_id=line.notice_id) + f"#line-{line.id}")
+
+
+# --- unit settings and scorer assignments -----------------------------------------------
+
+
+@bp.route("/units/<int:unit_id>/settings", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def settings_page(unit_id: int):
+    unit = db.get_or_404(Unit, unit_id)
+    require_unit(unit, *ADMINS)
+    current = service.settings_for(unit)
+    form = SettingsForm(data={"notice_days": str(current.notice_days), "name_privacy": current.name_privacy})
+    if form.validate_on_submit():
+        days = form.notice_days.data.strip()
+        changes = {"notice_days": int(days) if days.isascii() and days.isdigit() else days}
+        changes["name_privacy"] = form.name_privacy.data
+        try:
+            service.update_settings(unit, changes, current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Settings saved."), "success")
+            return redirect(url_for("scoring.settings_page", unit_id=unit.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("scoring/settings.html", unit=unit, form=form), status
+
+
+@bp.route("/units/<int:unit_id>/assignments", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def assignments_page(unit_id: int):
+    unit = db.get_or_404(Unit, unit_id)
+    require_unit(unit, *ADMINS)
+    form = AssignForm()
+    scorers = service.scorers_of(unit)
+    form.scorer.choices = [("", "—")] + [(str(u.id), f"{u.name} ({u.username})") for u in scorers]
+    form.cell.choices = [("", "—")] + [(c, c) for c in service.grid_cells(unit)]
+    if form.validate_on_submit():
+        scorer = next((u for u in scorers if str(u.id) == form.scorer.data), None)
+        codes = request.form.getlist("household")[:5000]
+        if form.cell.data:
+            codes = sorted(set(codes) | set(service.codes_in_cell(unit, form.cell.data)))
+        if scorer is None:
+            form.scorer.errors = [*form.scorer.errors, _("Choose a scorer.")]
+        elif not codes:
+            form.form_errors.append(_("Tick the households, or choose a grid cell."))
+        else:
+            try:
+                count = service.assign(unit, scorer, codes, current_user)
+            except DomainError as exc:
+                db.session.rollback()
+                apply_form_error(form, exc)
+            else:
+                db.session.commit()
+                flash(_("%(n)s households assigned to %(name)s.", n=count, name=scorer.name), "success")
+                return redirect(url_for("scoring.assignments_page", unit_id=unit.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template(
+        "scoring/assignments.html", unit=unit, form=form, rows=service.assignment_rows(unit), scorers=scorers
+    ), status
+
+
+# --- the rubric ---------------------------------------------------------------------------
+
+RUBRIC_FIELDS = ("code", "category", "name", "max_points")
+
+
+@bp.route("/units/<int:unit_id>/rubric", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def rubric_page(unit_id: int):
+    """The standard in force; saving creates a new version owned by this unit (a county's, or a village's own)."""
+    unit = db.get_or_404(Unit, unit_id)
+    require_unit(unit, *ADMINS)
+    rubric = service.rubric_in_force(unit)
+    rows = [{f: str(getattr(i, f)) for f in RUBRIC_FIELDS} for i in rubric.items] if rubric else []
+    form, cell_errors, status = ActionForm(), {}, 200
+    note = ""
+    if form.validate_on_submit():
+        count = min(request.form.get("rows", type=int) or 0, 200)
+        rows = [{f: request.form.get(f"{f}-{n}", "").strip()[:100] for f in RUBRIC_FIELDS} for n in range(count)]
+        filled = [(n, row) for n, row in enumerate(rows) if any(row.values())]
+        items = [
+            {**row, "max_points": int(row["max_points"]) if row["max_points"].isdigit() else row["max_points"]}
+            for _n, row in filled
+        ]
+        note = request.form.get("note", "").strip()[:200]
+        try:
+            saved = service.new_rubric_version(unit, items, note, current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            status = 422
+            for name, message in (getattr(exc, "fields", None) or {exc.field: exc.message}).items():
+                parts = (name or "").split(".")
+                if len(parts) == 3 and parts[1].isdigit() and 0 < int(parts[1]) <= len(filled):
+                    cell_errors[(filled[int(parts[1]) - 1][0], parts[2])] = message
+                else:
+                    form.form_errors.append(message)
+            if cell_errors:
+                form.form_errors.append(_("Some items need correcting; nothing was saved."))
+        else:
+            db.session.commit()
+            flash(
+                _("Saved as version %(n)s. Months already open keep the version they opened with.", n=saved.version),
+                "success",
+            )
+            return redirect(url_for("scoring.rubric_page", unit_id=unit.id))
+    rows += [dict.fromkeys(RUBRIC_FIELDS, "") for _i in range(3)]
+    return render_template(
+        "scoring/rubric.html",
+        unit=unit,
+        rubric=rubric,
+        rows=rows,
+        errors=cell_errors,
+        form=form,
+        note=note,
+        categories=CATEGORY_LABELS,
+        messages=[m for m in cell_errors.values()],
+    ), status
