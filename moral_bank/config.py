@@ -37,6 +37,7 @@ class Config:
     PERMANENT_SESSION_LIFETIME = 12 * 3600
     WTF_CSRF_TIME_LIMIT = None  # a scorer's form may stay open for hours on a phone
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    PHOTO_MAX_BYTES = 10_000_000  # a phone's photo; it is kept re-encoded at 1600 px, about 300 KB
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"

@@ -83,6 +83,7 @@ EXPECTED = {
     "scoring.settings_page": A,
     "scoring.assignments_page": A,
     "scoring.rubric_page": A,
+    "scoring.photo": ANY,
     "scoring.notice_detail": A,
     "scoring.post_notice": A,
     "scoring.resolve_objection": A,

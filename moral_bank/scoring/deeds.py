@@ -73,6 +73,7 @@ def record_deed(
     member_id: int | None = None,
     actor=None,
     client_key: str | None = None,
+    photo=None,
 ) -> tuple[Deed, bool]:
     """Record a deed for review. Returns (deed, created); a repeated client key returns the first deed."""
     if actor is None or not can_score(actor, household):
@@ -122,6 +123,7 @@ def record_deed(
         happened_on=day,
         client_key=client_key,
         recorded_by_id=actor.id,
+        photo_id=getattr(photo, "id", None),
     )
     db.session.add(deed)
     db.session.flush()

@@ -1,16 +1,21 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from ..core.forms import max_length, required
 
+PHOTO_INPUT = {"accept": "image/jpeg,image/png,image/webp", "capture": "environment"}
+
 
 class SheetForm(FlaskForm):
     """A rating sheet; one text field per rubric item is added by `sheet_form`."""
 
     note = TextAreaField(_l("Note"), validators=[Optional(), max_length(500)], render_kw={"rows": 2})
+    # Checked and re-encoded by core/photos.store.
+    photo = FileField(_l("Photo (optional)"), render_kw=PHOTO_INPUT)
 
 
 def sheet_form(items, **kwargs) -> SheetForm:
@@ -78,6 +83,7 @@ class DeedForm(FlaskForm):
     reason = TextAreaField(_l("What happened"), validators=[max_length(500)], render_kw={"rows": 3})
     happened_on = StringField(_l("Date"), validators=[max_length(10)], render_kw={"type": "date"})
     member_id = SelectField(_l("Who (optional)"), choices=[], validate_choice=False)
+    photo = FileField(_l("Photo (optional)"), render_kw=PHOTO_INPUT)
     client_key = HiddenField()
 
 

@@ -5,6 +5,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, db, utcnow
+from ..core.photos import Photo
 from ..households.models import Household, Member
 from ..units.models import Unit
 
@@ -148,9 +149,11 @@ class RatingSheet(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("photo.id"))
 
     household: Mapped[Household] = relationship()
     scoring_month: Mapped[ScoringMonth] = relationship()
+    photo: Mapped[Photo | None] = relationship()
     scores: Mapped[list["SheetScore"]] = relationship(
         back_populates="sheet", cascade="all, delete-orphan", order_by="SheetScore.id"
     )
@@ -233,7 +236,9 @@ class Deed(db.Model):
     client_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("photo.id"))
 
+    photo: Mapped[Photo | None] = relationship()
     household: Mapped[Household] = relationship()
     category: Mapped[DeedCategory] = relationship()
     member: Mapped[Member | None] = relationship()

@@ -63,7 +63,13 @@ def _same(sheet: RatingSheet, scores: dict, note: str) -> bool:
 
 
 def save_sheet(
-    household: Household, month: str, scores: dict, note: str = "", actor=None, submit: bool = False
+    household: Household,
+    month: str,
+    scores: dict,
+    note: str = "",
+    actor=None,
+    submit: bool = False,
+    photo=None,
 ) -> tuple[RatingSheet, bool]:
     """Create or update the household's sheet for `month`. Returns (sheet, created).
 
@@ -81,7 +87,7 @@ def save_sheet(
     raise_field_errors(errors)
     sheet = sheet_for(household, month)
     if sheet is not None and not sheet.editable:
-        if sheet.status == "submitted" and submit and _same(sheet, scores, note):
+        if sheet.status == "submitted" and submit and photo is None and _same(sheet, scores, note):
             return sheet, False
         raise Conflict(_("This sheet is %(status)s and can no longer be changed.", status=sheet.status_label))
     created = sheet is None
@@ -107,6 +113,8 @@ def save_sheet(
                 sheet.scores.remove(leftover)
             sheet.total = sum(scores.values())
             sheet.note = note
+            if photo is not None:
+                sheet.photo_id = photo.id
             sheet.status = "submitted" if submit else "draft"
             sheet.submitted_at = utcnow() if submit else None
             db.session.flush()

@@ -3,14 +3,16 @@ review queue and notice-board pages."""
 
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
+from ..core import photos
 from ..core.db import db
 from ..core.errors import DomainError, FieldErrors
 from ..core.forms import ActionForm
-from ..core.permissions import ADMINS, require_unit, roles_required
+from ..core.permissions import ADMINS, ANY_ROLE, STAFF, require_household, require_unit, roles_required
 from ..core.time import month_of, today
 from ..core.views import apply_form_error
 from ..households.models import Household
@@ -67,7 +69,8 @@ def sheet(household_id: int):
                 bad = {name for name, _m in errors}
                 more = sheets.score_errors({i.code: i for i in items}, scores, submit)
                 raise FieldErrors(errors + [e for e in more if e[0] not in bad])
-            sheets.save_sheet(household, month, scores, form.note.data or "", current_user, submit=submit)
+            photo = _photo(form.photo.data)
+            sheets.save_sheet(household, month, scores, form.note.data or "", current_user, submit, photo)
         except DomainError as exc:
             db.session.rollback()
             _show_errors(form, exc)
@@ -86,10 +89,35 @@ def sheet(household_id: int):
     ), status
 
 
+def _photo(upload):
+    """The uploaded photo, checked and stored; None when none was chosen."""
+    if upload is None or not getattr(upload, "filename", ""):
+        return None
+    return photos.store(upload.read(current_app.config["PHOTO_MAX_BYTES"] + 1), current_user)
+
+
+@bp.get("/photos/<token>")
+@roles_required(*ANY_ROLE)
+def photo(token: str):
+    """A sheet's or deed's photo, for someone who may see that household (never public)."""
+    found = photos.by_token(token)
+    owner = found and (
+        db.session.scalar(select(RatingSheet).where(RatingSheet.photo_id == found.id))
+        or db.session.scalar(select(Deed).where(Deed.photo_id == found.id))
+    )
+    if not owner:
+        abort(404)
+    require_household(owner.household, STAFF)
+    response = make_response(found.data)
+    response.headers["Content-Type"] = found.content_type
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
 def _show_errors(form, exc: DomainError) -> None:
     fields = getattr(exc, "fields", None) or {exc.field: exc.message}
     for name, message in fields.items():
-        target = form._fields.get("item_" + name.removeprefix("scores.")) if name else None
+        target = (form._fields.get(name) or form._fields.get("item_" + name.removeprefix("scores."))) if name else None
         if target is not None:
             target.errors = [*target.errors, message]
         else:
@@ -185,7 +213,7 @@ def resolve_objection(objection_id: int):
             )
     else:
         for message in form.resolution.errors:
-            flash(message, "error")
+            flash(str(message), "error")
     return redirect(url_for("scoring.notice_detail", notice_id=objection.notice_id) + f"#objection-{objection.id}")
 
 
@@ -278,7 +306,7 @@ def _decide(entry, unit_id: int, month: str):
             flash(_("Approved.") if approve else _("Returned to the scorer."), "success")
     else:
         for message in form.comment.errors:
-            flash(message, "error")
+            flash(str(message), "error")
     return redirect(url_for("scoring.review_queue", unit_id=unit_id, month=month))
 
 
@@ -335,6 +363,7 @@ def record_deed(household_id: int):
                 int(member) if member and member.isdigit() else None,
                 current_user,
                 form.client_key.data or None,
+                _photo(form.photo.data),
             )
         except DomainError as exc:
             db.session.rollback()
@@ -385,7 +414,7 @@ def correct_line(line_id: int):
             flash(_("Corrected: the old points were reversed and the right points posted."), "success")
     else:
         for errors in form.errors.values():
-            flash(" ".join(errors), "error")
+            flash(" ".join(str(e) for e in errors), "error")
     return redirect(url_for("scoring.notice_detail", notice_id=line.notice_id) + f"#line-{line.id}")
 
 
