@@ -281,4 +281,4 @@ def test_the_admin_corrects_from_the_notice_page(posted, login_as):
     page = admin.get(ok.headers["Location"]).get_data(as_text=True)
     assert "Corrected 80 → 50: 复核" in page
     passbook = admin.get(f"/households/{posted.h2.id}").get_data(as_text=True)
-    assert "Correction: 复核" in passbook and balance(posted.h2) == 50
+    assert "Correction: 复核" in passbook and balance(posted.h2) == 50  # label and memo
