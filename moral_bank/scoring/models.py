@@ -126,7 +126,21 @@ SHEET_STATUSES = tuple(SHEET_STATUS_LABELS)
 EDITABLE_STATUSES = ("draft", "returned")
 
 
-class RatingSheet(db.Model):
+class Reviewed:
+    """What a rating sheet and a deed share: a review status shown in words, editable or not."""
+
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return str(SHEET_STATUS_LABELS[self.status])
+
+    @property
+    def editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+
+class RatingSheet(Reviewed, db.Model):
     """One household's monthly rating against the month's rubric version."""
 
     __tablename__ = "rating_sheet"
@@ -157,14 +171,6 @@ class RatingSheet(db.Model):
     scores: Mapped[list["SheetScore"]] = relationship(
         back_populates="sheet", cascade="all, delete-orphan", order_by="SheetScore.id"
     )
-
-    @property
-    def status_label(self) -> str:
-        return str(SHEET_STATUS_LABELS[self.status])
-
-    @property
-    def editable(self) -> bool:
-        return self.status in EDITABLE_STATUSES
 
     @property
     def category_totals(self) -> list[tuple[str, int]]:
@@ -213,7 +219,7 @@ class DeedCategory(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
-class Deed(db.Model):
+class Deed(Reviewed, db.Model):
     """An award or a deduction for one household, waiting for review, notice and posting."""
 
     __tablename__ = "deed"
@@ -242,14 +248,6 @@ class Deed(db.Model):
     household: Mapped[Household] = relationship()
     category: Mapped[DeedCategory] = relationship()
     member: Mapped[Member | None] = relationship()
-
-    @property
-    def status_label(self) -> str:
-        return str(SHEET_STATUS_LABELS[self.status])
-
-    @property
-    def editable(self) -> bool:
-        return self.status in EDITABLE_STATUSES
 
     @property
     def signed_points(self) -> int:

@@ -2,6 +2,7 @@
 review queue and notice-board pages."""
 
 import uuid
+from collections.abc import Callable
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -124,6 +125,22 @@ def _show_errors(form, exc: DomainError) -> None:
             form.form_errors.append(message)
 
 
+def _submit(form, action: Callable, done: Callable[[object], str]) -> None:
+    """Run a button form's action: commit and flash what was done, or roll back and flash why not."""
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(" ".join(str(e) for e in errors), "error")
+        return
+    try:
+        result = action()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(done(result), "success")
+
+
 # --- the notice board, admin side ------------------------------------------------------
 
 
@@ -180,15 +197,11 @@ def notice_detail(notice_id: int):
 def post_notice(notice_id: int):
     notice = db.get_or_404(Notice, notice_id)
     require_unit(notice.unit, *ADMINS)
-    if ActionForm().validate_on_submit():
-        try:
-            count = notices.post(notice, current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("%(n)s lines posted to the passbooks.", n=count), "success")
+    _submit(
+        ActionForm(),
+        lambda: notices.post(notice, current_user),
+        lambda count: _("%(n)s lines posted to the passbooks.", n=count),
+    )
     return redirect(url_for("scoring.notice_detail", notice_id=notice_id))
 
 
@@ -198,22 +211,12 @@ def resolve_objection(objection_id: int):
     objection = db.get_or_404(Objection, objection_id)
     require_unit(objection.notice.unit, *ADMINS)
     form = ResolveForm()
-    if form.validate_on_submit():
-        upheld = request.form.get("decision") == "uphold"
-        try:
-            notices.resolve(objection, upheld, form.resolution.data or "", current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(
-                _("Objection upheld; the line went back to its scorer.") if upheld else _("Objection rejected."),
-                "success",
-            )
-    else:
-        for message in form.resolution.errors:
-            flash(str(message), "error")
+    upheld = request.form.get("decision") == "uphold"
+    _submit(
+        form,
+        lambda: notices.resolve(objection, upheld, form.resolution.data or "", current_user),
+        lambda _o: _("Objection upheld; the line went back to its scorer.") if upheld else _("Objection rejected."),
+    )
     return redirect(url_for("scoring.notice_detail", notice_id=objection.notice_id) + f"#objection-{objection.id}")
 
 
@@ -294,19 +297,12 @@ def review_queue(unit_id: int):
 def _decide(entry, unit_id: int, month: str):
     require_unit(db.get_or_404(Unit, unit_id), *ADMINS)
     form = ReviewForm()
-    if form.validate_on_submit():
-        approve = request.form.get("decision") == "approve"
-        try:
-            review.review(entry, approve, form.comment.data or "", current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Approved.") if approve else _("Returned to the scorer."), "success")
-    else:
-        for message in form.comment.errors:
-            flash(str(message), "error")
+    approve = request.form.get("decision") == "approve"
+    _submit(
+        form,
+        lambda: review.review(entry, approve, form.comment.data or "", current_user),
+        lambda _e: _("Approved.") if approve else _("Returned to the scorer."),
+    )
     return redirect(url_for("scoring.review_queue", unit_id=unit_id, month=month))
 
 
@@ -401,20 +397,13 @@ def correct_line(line_id: int):
     line = db.get_or_404(NoticeLine, line_id)
     require_unit(line.notice.unit, *ADMINS)
     form = CorrectionForm()
-    if form.validate_on_submit():
-        text = form.points.data.strip()
-        try:
-            number = int(text) if text.lstrip("-").isdigit() and text.isascii() else text
-            notices.correct(line, number, form.reason.data, current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Corrected: the old points were reversed and the right points posted."), "success")
-    else:
-        for errors in form.errors.values():
-            flash(" ".join(str(e) for e in errors), "error")
+    text = (form.points.data or "").strip()
+    number = int(text) if text.lstrip("-").isdigit() and text.isascii() else text
+    _submit(
+        form,
+        lambda: notices.correct(line, number, form.reason.data, current_user),
+        lambda _c: _("Corrected: the old points were reversed and the right points posted."),
+    )
     return redirect(url_for("scoring.notice_detail", notice_id=line.notice_id) + f"#line-{line.id}")
 
 
