@@ -276,6 +276,23 @@ def document() -> dict:
             },
             "/rating-sheets/{sheet_id}/review": _review_operation("rating sheet", "sheet_id"),
             "/deeds/{deed_id}/review": _review_operation("deed", "deed_id"),
+            "/households/{household_id}/passbook": {
+                "get": {
+                    "summary": "One month of a household's passbook, each entry explained (a resident: their own only)",
+                    "parameters": [
+                        HOUSEHOLD_ID,
+                        {
+                            "name": "month",
+                            "in": "query",
+                            "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+                        },
+                    ],
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/PassbookMonth"}),
+                        **_errors(401, 403, 404, 422),
+                    },
+                }
+            },
             "/units/{code}/notices": {
                 "get": {
                     "summary": "The unit's notice-board batches, newest first",
@@ -538,6 +555,49 @@ def document() -> dict:
                         "id": {"type": "integer"},
                         "status": {"type": "string", "enum": list(SHEET_STATUSES)},
                         "review_comment": {"type": "string"},
+                    },
+                },
+                "PassbookMonth": {
+                    "type": "object",
+                    "required": ["household", "balance", "month", "earned", "spent", "entries"],
+                    "properties": {
+                        "household": {
+                            "type": "object",
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "code": {"type": "string"},
+                                "head_name": {"type": "string"},
+                                "unit": {"type": "string"},
+                            },
+                        },
+                        "balance": {"type": "integer"},
+                        "month": {"type": "string"},
+                        "earned": {"type": "integer"},
+                        "spent": {"type": "integer"},
+                        "entries": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "date": {"type": "string", "format": "date"},
+                                    "kind": {"type": "string"},
+                                    "label": {"type": "string"},
+                                    "points": {"type": "integer"},
+                                    "detail": {"type": "string"},
+                                    "breakdown": {
+                                        "type": "array",
+                                        "description": "a monthly rating's points per standard (孝善信勤简美)",
+                                        "items": {
+                                            "type": "object",
+                                            "properties": {
+                                                "category": {"type": "string"},
+                                                "points": {"type": "integer"},
+                                            },
+                                        },
+                                    },
+                                },
+                            },
+                        },
                     },
                 },
                 "Notice": {

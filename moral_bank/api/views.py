@@ -18,13 +18,16 @@ from ..core.permissions import (
     require_unit,
     roles_required,
 )
+from ..core.time import month_of
 from ..core.views import paginate
 from ..households import service as households
 from ..households.models import Household
 from ..ledger import service as ledger
+from ..passbook import service as passbook
 from ..scoring import deeds, notices, review, sheets
 from ..scoring import service as scoring
 from ..scoring.models import Deed, Notice, Objection, RatingSheet
+from ..scoring.service import MONTH_RE
 from ..units import service as units
 from . import openapi
 
@@ -372,3 +375,36 @@ def post_notice(notice_id: int):
     count = notices.post(notice, current_user)
     db.session.commit()
     return jsonify(_notice_json(notice) | {"posted_now": count})
+
+
+# --- the passbook --------------------------------------------------------------------------
+
+
+@bp.get("/households/<int:household_id>/passbook")
+@roles_required(*ANY_ROLE)
+def household_passbook(household_id: int):
+    """One month of a household's passbook (this month unless ?month=YYYY-MM)."""
+    h = db.get_or_404(Household, household_id)
+    require_household(h)
+    month = request.args.get("month") or month_of()
+    if not MONTH_RE.match(month):
+        raise DomainError(_("The month must look like 2026-10."), field="month")
+    lines = passbook.month_of_entries(h, month)
+    return jsonify(
+        household={"id": h.id, "code": h.code, "head_name": h.head_name, "unit": h.unit.code},
+        balance=ledger.household_account(h.id).balance,
+        month=month,
+        earned=lines.earned,
+        spent=lines.spent,
+        entries=[
+            {
+                "date": line.day.isoformat(),
+                "kind": line.kind,
+                "label": line.label,
+                "points": line.points,
+                "detail": line.detail,
+                "breakdown": [{"category": label, "points": n} for label, n in line.breakdown],
+            }
+            for line in lines.lines
+        ],
+    )

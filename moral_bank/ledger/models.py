@@ -100,6 +100,8 @@ class Entry(db.Model):
     __table_args__ = (
         CheckConstraint("amount <> 0", name="amount_nonzero"),
         Index("ix_entry_account_id_id", "account_id", "id"),
+        # The passbook reads a household's months as a range of created_at.
+        Index("ix_entry_account_id_created_at", "account_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

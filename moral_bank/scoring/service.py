@@ -15,7 +15,7 @@ from ..units.models import MORAL_BANK_KINDS, Unit
 from .models import CATEGORIES, PRIVACY_CHOICES, Rubric, RubricItem, ScorerAssignment, ScoringMonth, UnitSettings
 
 ITEM_CODE_RE = re.compile(r"^[a-z0-9_-]{1,32}$")
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 MAX_ITEM_POINTS = 1000
 
 
