@@ -33,6 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .admin.views import bp as users_bp
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
+    from .cards.views import bp as cards_bp
     from .households.views import bp as households_bp
     from .passbook.views import bp as passbook_bp
     from .public.views import bp as main_bp
@@ -40,7 +41,18 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .scoring.views import bp as scoring_bp
     from .units.views import bp as units_bp
 
-    for bp in (main_bp, auth_bp, units_bp, households_bp, passbook_bp, users_bp, scoring_bp, board_bp, api_bp):
+    for bp in (
+        main_bp,
+        auth_bp,
+        units_bp,
+        households_bp,
+        passbook_bp,
+        cards_bp,
+        users_bp,
+        scoring_bp,
+        board_bp,
+        api_bp,
+    ):
         app.register_blueprint(bp)
     ext.csrf.exempt(api_bp)  # the API uses bearer tokens, not cookies
 

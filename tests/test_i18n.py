@@ -151,3 +151,30 @@ def test_every_page_of_a_role_renders_in_each_language(world, login_as, locale):
         assert "<" not in title and 0 < len(title) < 120, (url, title)
         assert page.count("<h1") == 1, url
         assert f'<html lang="{locale.replace("_", "-")}">' in page, url
+
+
+@pytest.mark.parametrize("locale", CATALOGS)
+def test_every_translation_formats_with_its_placeholders(locale):
+    """A translation must take the same %(name)s values as its message, and write a lone % as %%
+    (a "100%" in Chinese once broke a page)."""
+    import re
+
+    with (ROOT / "translations" / locale / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f)
+    problems = []
+    for m in catalog:
+        if not m.id or not m.string or isinstance(m.id, tuple):
+            continue
+        names = set(re.findall(r"%\((\w+)\)s", m.id))
+        if not names:
+            continue
+        values = dict.fromkeys(names, "X")
+        try:
+            m.id % values
+            out = m.string % values
+        except (KeyError, ValueError, TypeError) as exc:
+            problems.append(f"{m.id!r}: {exc}")
+            continue
+        if out.count("X") < len(names):
+            problems.append(f"{m.id!r}: drops a value")
+    assert not problems, problems

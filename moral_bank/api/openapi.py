@@ -293,6 +293,41 @@ def document() -> dict:
                     },
                 }
             },
+            "/households/{household_id}/cards": {
+                "post": {
+                    "summary": "Issue a new member card; every older card of the household stops working at once",
+                    "parameters": [HOUSEHOLD_ID],
+                    "responses": {
+                        "201": _json({"$ref": "#/components/schemas/Card"}, "The new card"),
+                        **_errors(401, 403, 404),
+                    },
+                }
+            },
+            "/cards/resolve": {
+                "get": {
+                    "summary": "A scanned card token (or its URL) or a typed short code → the household",
+                    "parameters": [{"name": "code", "in": "query", "required": True, "schema": {"type": "string"}}],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "household": {"$ref": "#/components/schemas/Household"},
+                                    "card": {
+                                        "type": "object",
+                                        "properties": {
+                                            "version": {"type": "integer"},
+                                            "short_code": {"type": "string"},
+                                        },
+                                    },
+                                },
+                            }
+                        ),
+                        "409": _json(ERROR, "The card was replaced, or the code is wrong; error.message says which"),
+                        **_errors(401, 403, 422),
+                    },
+                }
+            },
             "/units/{code}/notices": {
                 "get": {
                     "summary": "The unit's notice-board batches, newest first",
@@ -555,6 +590,18 @@ def document() -> dict:
                         "id": {"type": "integer"},
                         "status": {"type": "string", "enum": list(SHEET_STATUSES)},
                         "review_comment": {"type": "string"},
+                    },
+                },
+                "Card": {
+                    "type": "object",
+                    "required": ["household_id", "version", "short_code", "token", "url"],
+                    "properties": {
+                        "household_id": {"type": "integer"},
+                        "version": {"type": "integer"},
+                        "short_code": {"type": "string", "description": "8 characters, the last a check character"},
+                        "token": {"type": "string"},
+                        "url": {"type": "string", "description": "what the QR holds"},
+                        "issued_at": {"type": "string", "format": "date-time"},
                     },
                 },
                 "PassbookMonth": {

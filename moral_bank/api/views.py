@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth import service as auth
+from ..cards import service as cards
 from ..core.db import db
 from ..core.errors import DomainError, NotFound, field_messages, json_error
 from ..core.extensions import limiter
@@ -407,4 +408,42 @@ def household_passbook(household_id: int):
             }
             for line in lines.lines
         ],
+    )
+
+
+# --- member cards ----------------------------------------------------------------------------
+
+
+def _card_json(household: Household, card) -> dict:
+    return {
+        "household_id": household.id,
+        "version": card.version,
+        "short_code": card.short_code,
+        "token": cards.token_of(card),
+        "url": cards.scan_url(card),
+        "issued_at": card.issued_at.isoformat(),
+    }
+
+
+@bp.post("/households/<int:household_id>/cards")
+@roles_required(*ADMINS)
+def reissue_card(household_id: int):
+    """Issue a new card version; every older card of the household stops working at once."""
+    h = db.get_or_404(Household, household_id)
+    require_household(h, ADMINS)
+    card = cards.reissue(h, current_user)
+    db.session.commit()
+    return jsonify(_card_json(h, card)), 201
+
+
+@bp.get("/cards/resolve")
+@roles_required(*ADMINS, "clerk")
+def resolve_card():
+    """A scanned token or typed short code → the household (for shop clients)."""
+    found = cards.resolve(request.args.get("code", ""))
+    h = found.household
+    require_household(h, (*ADMINS, "clerk"))
+    return jsonify(
+        household=_household_json(h, ledger.household_account(h.id).balance),
+        card={"version": found.card.version, "short_code": found.card.short_code},
     )

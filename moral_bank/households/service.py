@@ -5,6 +5,7 @@ import re
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, or_, select
 
+from ..cards import service as cards
 from ..core import audit, permissions
 from ..core.db import db
 from ..core.errors import DomainError, raise_field_errors
@@ -78,6 +79,7 @@ def create_household(
     db.session.add(household)
     ledger.open_household_account(household)
     db.session.flush()
+    cards.issue_missing([household.id], actor)
     audit.record("household.create", household, actor=actor, code=code)
     return household
 
@@ -216,6 +218,7 @@ def import_households(table: Table, actor=None) -> int:
         )
     db.session.execute(insert(Member), members)
     db.session.execute(insert(Account), accounts)
+    cards.issue_missing(list(ids.values()), actor)
     audit.record("household.import", actor=actor, count=len(table.rows))
     return len(table.rows)
 

@@ -1,0 +1,1 @@
+"""QR member cards: signed card tokens, short codes with a check character, reissue, scanning."""
