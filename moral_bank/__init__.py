@@ -24,6 +24,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     ext.csrf.init_app(app)
     ext.babel.init_app(app, locale_selector=select_locale)
     ext.limiter.init_app(app)
+    ext.cache.init_app(app)
     ext.login_manager.init_app(app)
 
     from . import models  # noqa: F401  (every model registered before migrations/CLI)

@@ -55,6 +55,13 @@ def load(app, overrides: dict | None = None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(url)
     redis_url = os.environ.get("REDIS_URL")
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    if redis_url:
+        app.config.setdefault("CACHE_TYPE", "RedisCache")
+        app.config.setdefault("CACHE_REDIS_URL", redis_url)
+    else:
+        app.config.setdefault("CACHE_TYPE", "SimpleCache")
+    app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 3600)
+    app.config.setdefault("CACHE_KEY_PREFIX", "mb:")
     if overrides:
         app.config.update(overrides)
         if "SQLALCHEMY_DATABASE_URI" in overrides:

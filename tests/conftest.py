@@ -132,6 +132,16 @@ def _reset_rate_limiter():
     limiter.enabled = False
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache(_app):
+    """Every test starts with an empty cache: ids restart after each wipe, so keys would repeat."""
+    yield
+    from moral_bank.core.extensions import cache
+
+    with _app.app_context():
+        cache.clear()
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

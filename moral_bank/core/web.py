@@ -83,7 +83,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def permanent_session():
-        session.permanent = True
+        if not session.permanent:  # setting it every time would re-sign the cookie on every response
+            session.permanent = True
 
     @app.before_request
     def refuse_nul_characters():

@@ -8,17 +8,35 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ..core.db import db
 from ..core.time import month_of, zone
 from ..households.models import Household
 from ..ledger import service as ledger
-from ..ledger.models import Entry, Transfer
-from ..scoring.models import Deed, RatingSheet, SheetScore
+from ..ledger.models import TRANSFER_KIND_LABELS, Account, Entry, Transfer
+from ..scoring.models import CATEGORIES, CATEGORY_LABELS, Deed, DeedCategory, RatingSheet, RubricItem, SheetScore
 
 MONTHS_PER_PAGE = 12
+LAST_PAGE = 1200  # a century
+
+
+def head(household_id: int) -> tuple[Household, Account, int] | None:
+    """The household (with its unit), its account and its newest entry id, in one query."""
+    newest = select(func.max(Entry.id)).where(Entry.account_id == Account.id).scalar_subquery()
+    row = db.session.execute(
+        select(Household, Account, newest)
+        .join(Account, Account.household_id == Household.id)
+        .where(Household.id == household_id)
+        .options(joinedload(Household.unit))
+    ).first()
+    return None if row is None else (row[0], row[1], row[2] or 0)
+
+
+def history_key(account: Account, newest_entry: int, page: int, locale: str) -> str:
+    """A key that changes with every new entry of the account (and each month, for the chart)."""
+    return f"passbook:{account.id}:{page}:{locale}:{month_of()}:{newest_entry}:{account.balance}"
 
 
 @dataclass
@@ -75,104 +93,120 @@ def _start_utc(month: str) -> datetime:
     return local.astimezone(UTC)
 
 
-def _entries(account_id: int, first_month: str, last_month: str) -> list[Entry]:
-    return list(
-        db.session.scalars(
-            select(Entry)
-            .where(
-                Entry.account_id == account_id,
-                Entry.created_at >= _start_utc(first_month),
-                Entry.created_at < _start_utc(_shift(last_month, 1)),
+def _rows(account_id: int, first_month: str, last_month: str) -> list:
+    """(created_at, amount, kind, memo, source_type, source_id) of the account's entries, newest first."""
+    return db.session.execute(
+        select(Entry.created_at, Entry.amount, Transfer.kind, Transfer.memo, Transfer.source_type, Transfer.source_id)
+        .join(Transfer, Transfer.id == Entry.transfer_id)
+        .where(
+            Entry.account_id == account_id,
+            Entry.created_at >= _start_utc(first_month),
+            Entry.created_at < _start_utc(_shift(last_month, 1)),
+        )
+        .order_by(Entry.created_at.desc(), Entry.id.desc())
+    ).all()
+
+
+def _sources(rows) -> tuple[dict[int, tuple[str, list]], dict[int, tuple[str, str]]]:
+    """For the sheets and deeds behind these rows: sheet id → (month, [(standard, points)]) and
+    deed id → (category name, reason). Three small queries, whatever the number of rows."""
+    sheet_ids = {r.source_id for r in rows if r.source_type == "rating_sheet"}
+    deed_ids = {r.source_id for r in rows if r.source_type == "deed"}
+    sheets: dict[int, tuple[str, list]] = {}
+    if sheet_ids:
+        months = dict(
+            db.session.execute(select(RatingSheet.id, RatingSheet.month).where(RatingSheet.id.in_(sheet_ids))).all()
+        )
+        totals: dict[int, dict[str, int]] = {}
+        for sheet_id, category, points in db.session.execute(
+            select(SheetScore.sheet_id, RubricItem.category, func.sum(SheetScore.points))
+            .join(RubricItem, RubricItem.id == SheetScore.item_id)
+            .where(SheetScore.sheet_id.in_(sheet_ids))
+            .group_by(SheetScore.sheet_id, RubricItem.category)
+        ):
+            totals.setdefault(sheet_id, {})[category] = int(points)
+        labels = {c: str(CATEGORY_LABELS[c]) for c in CATEGORIES}
+        for sheet_id, month in months.items():
+            by = totals.get(sheet_id, {})
+            sheets[sheet_id] = (month, [(labels[c], by[c]) for c in CATEGORIES if c in by])
+    deeds: dict[int, tuple[str, str]] = {}
+    if deed_ids:
+        deeds = {
+            deed_id: (name, reason)
+            for deed_id, name, reason in db.session.execute(
+                select(Deed.id, DeedCategory.name, Deed.reason)
+                .join(DeedCategory, DeedCategory.id == Deed.category_id)
+                .where(Deed.id.in_(deed_ids))
             )
-            .options(selectinload(Entry.transfer))
-            .order_by(Entry.created_at.desc(), Entry.id.desc())
-        )
-    )
-
-
-def _sources(entries: list[Entry]) -> tuple[dict[int, RatingSheet], dict[int, Deed]]:
-    """The sheets and deeds behind these entries, loaded in two queries."""
-    sheet_ids = {e.transfer.source_id for e in entries if e.transfer.source_type == "rating_sheet"}
-    deed_ids = {e.transfer.source_id for e in entries if e.transfer.source_type == "deed"}
-    sheets = {
-        s.id: s
-        for s in db.session.scalars(
-            select(RatingSheet)
-            .where(RatingSheet.id.in_(sheet_ids))
-            .options(selectinload(RatingSheet.scores).selectinload(SheetScore.item))
-        )
-    }
-    deeds = {
-        d.id: d
-        for d in db.session.scalars(select(Deed).where(Deed.id.in_(deed_ids)).options(selectinload(Deed.category)))
-    }
+        }
     return sheets, deeds
 
 
-def _line(entry: Entry, sheets: dict, deeds: dict) -> Line:
-    t: Transfer = entry.transfer
-    day = entry.created_at.astimezone(zone()).date()
-    line = Line(day=day, kind=t.kind, label=t.kind_label, points=entry.amount, detail=t.memo)
-    sheet = sheets.get(t.source_id) if t.source_type == "rating_sheet" else None
-    deed = deeds.get(t.source_id) if t.source_type == "deed" else None
-    if t.kind == "reversal":
-        line.detail = t.memo  # the reason for the correction
-    elif sheet is not None:
-        line.label = _("Monthly rating %(month)s", month=sheet.month)
-        line.breakdown = sheet.category_totals
-        line.detail = t.memo if t.memo != sheet.month else ""
-    elif deed is not None:
-        line.label = deed.category.name
-        line.detail = t.memo or deed.reason
-    return line
+def _lines(rows) -> list[tuple[str, Line]]:
+    """(month, line) for each row, each explained by its source."""
+    sheets, deeds = _sources(rows)
+    kinds = {k: str(label) for k, label in TRANSFER_KIND_LABELS.items()}
+    local = zone()
+    out = []
+    for created_at, amount, kind, memo, source_type, source_id in rows:
+        moment = created_at.astimezone(local)
+        line = Line(day=moment.date(), kind=kind, label=kinds.get(kind, kind), points=amount, detail=memo)
+        if kind != "reversal":
+            if source_type == "rating_sheet" and source_id in sheets:
+                month, breakdown = sheets[source_id]
+                line.label = _("Monthly rating %(month)s", month=month)
+                line.breakdown = breakdown
+                line.detail = memo if memo != month else ""
+            elif source_type == "deed" and source_id in deeds:
+                line.label, reason = deeds[source_id]
+                line.detail = memo or reason
+        out.append((f"{moment.year:04d}-{moment.month:02d}", line))
+    return out
 
 
 def page_of(household: Household, page: int = 1, now: datetime | None = None) -> Page:
     """Page 1 is the current month and the 11 before it; page 2 the 12 before those; and so on."""
     account = ledger.household_account(household.id)
-    page = max(1, min(page, 1200))
+    page = max(1, min(page, LAST_PAGE))
     newest = _shift(month_of(now), -(page - 1) * MONTHS_PER_PAGE)
     oldest = _shift(newest, -(MONTHS_PER_PAGE - 1))
-    entries = _entries(account.id, oldest, newest)
-    sheets, deeds = _sources(entries)
+    rows = _rows(account.id, oldest, newest)
     by_month: dict[str, Month] = {}
-    for entry in entries:
-        month = month_of(entry.created_at)
-        by_month.setdefault(month, Month(month)).lines.append(_line(entry, sheets, deeds))
+    for month, line in _lines(rows):
+        by_month.setdefault(month, Month(month)).lines.append(line)
     has_older = (
         db.session.scalar(
             select(Entry.id).where(Entry.account_id == account.id, Entry.created_at < _start_utc(oldest)).limit(1)
         )
         is not None
     )
+    # Page 1 covers exactly the chart's 12 months: count them from the rows already read.
+    chart = _chart(rows, month_of(now)) if page == 1 else earned_by_month(account.id, now)
     return Page(
         household=household,
         balance=account.balance,
         months=sorted(by_month.values(), key=lambda m: m.month, reverse=True),
         page=page,
         has_older=has_older,
-        chart=earned_by_month(account.id, now),
+        chart=chart,
     )
 
 
-def earned_by_month(account_id: int, now: datetime | None = None) -> list[tuple[str, int]]:
-    """Points credited per month over the last 12 months (corrections count against the month they fall in)."""
-    last = month_of(now)
+def _chart(rows, last: str) -> list[tuple[str, int]]:
     first = _shift(last, -11)
-    rows = db.session.execute(
-        select(Entry.created_at, Entry.amount, Transfer.kind)
-        .join(Transfer, Transfer.id == Entry.transfer_id)
-        .where(
-            Entry.account_id == account_id,
-            Entry.created_at >= _start_utc(first),
-            Entry.created_at < _start_utc(_shift(last, 1)),
-        )
-    ).all()
     totals = {_shift(first, i): 0 for i in range(12)}
-    for created_at, amount, kind in rows:
-        if kind in EARNING_KINDS:
-            totals[month_of(created_at)] += amount
+    for row in rows:
+        if row.kind in EARNING_KINDS:
+            month = month_of(row.created_at)
+            if month in totals:
+                totals[month] += row.amount
     return [(m, max(n, 0)) for m, n in totals.items()]
+
+
+def earned_by_month(account_id: int, now: datetime | None = None) -> list[tuple[str, int]]:
+    """Points earned per month over the last 12 months (corrections count against the month they fall in)."""
+    last = month_of(now)
+    return _chart(_rows(account_id, _shift(last, -11), last), last)
 
 
 # What counts as earning on the chart: points given for virtue, and their corrections.
@@ -182,6 +216,4 @@ EARNING_KINDS = ("rating", "deed", "star_bonus", "reversal", "deduction")
 def month_of_entries(household: Household, month: str) -> Month:
     """One month of the passbook (for the API)."""
     account = ledger.household_account(household.id)
-    entries = _entries(account.id, month, month)
-    sheets, deeds = _sources(entries)
-    return Month(month, [_line(e, sheets, deeds) for e in entries])
+    return Month(month, [line for _m, line in _lines(_rows(account.id, month, month))])

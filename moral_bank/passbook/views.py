@@ -1,8 +1,9 @@
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
+from flask_babel import get_locale
+from markupsafe import Markup
 
-from ..core.db import db
+from ..core.extensions import cache
 from ..core.permissions import ANY_ROLE, require_household, roles_required
-from ..households.models import Household
 from . import service
 
 bp = Blueprint("passbook", __name__)
@@ -11,7 +12,16 @@ bp = Blueprint("passbook", __name__)
 @bp.get("/households/<int:household_id>/passbook")
 @roles_required(*ANY_ROLE)
 def passbook(household_id: int):
-    household = db.get_or_404(Household, household_id)
+    found = service.head(household_id)
+    if found is None:
+        abort(404)
+    household, account, newest_entry = found
     require_household(household)
-    page = service.page_of(household, request.args.get("page", 1, type=int) or 1)
-    return render_template("passbook/passbook.html", p=page)
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, service.LAST_PAGE))
+    # The history is the same for everyone until the next entry: keep it rendered.
+    key = service.history_key(account, newest_entry, page, str(get_locale()))
+    history = cache.get(key)
+    if history is None:
+        history = render_template("passbook/_history.html", p=service.page_of(household, page))
+        cache.set(key, history)
+    return render_template("passbook/passbook.html", household=household, account=account, history=Markup(history))
