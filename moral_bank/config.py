@@ -41,6 +41,7 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
+    PIN_RATE_LIMIT = "10 per minute;30 per hour"  # per address and per phone, on top of the lock after 5 wrong PINs
     OBJECTION_RATE_LIMIT = "5 per hour;20 per day"  # per address, on the public notice board and the API
     API_TOKEN_HOURS = 12
     PAGE_SIZE = 50

@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from .admin import service as admin
+from .auth import pins
 from .auth import service as auth
 from .core import time
 from .core.db import db, utcnow
@@ -16,6 +17,8 @@ from .scoring import service as scoring
 from .units import service as units
 
 PASSWORD = "demo-2026"
+# 王四保 (SZ001) also signs in as residents do: mobile number and PIN.
+RESIDENT_PHONE, RESIDENT_PIN = "13903570000", "2026"
 
 # 孝善信勤简美, two items each; a household can earn up to 90 points a month.
 RUBRIC = [
@@ -195,6 +198,9 @@ def seed() -> list[tuple[str, str, str, str]]:
     if not scoring.assigned_household_ids(scorer, village):
         scoring.assign(village, scorer, [f"SZ{i:03d}" for i in range(1, 11)])
     seed_scoring(village, scorer, auth.by_username("shanzhong"))
+    resident = auth.by_username("wangsibao")
+    if resident.phone is None:
+        pins.set_pin(resident.member, RESIDENT_PHONE, RESIDENT_PIN, auth.by_username("shanzhong"))
     return LOGINS
 
 
@@ -207,3 +213,11 @@ def seed_demo() -> None:
     click.echo(_("Demo data ready. Sign in at %(url)s with:", url="http://127.0.0.1:5000/login"))
     for username, role, unit_code, _household, name in logins:
         click.echo(f"  {username:<10} / {PASSWORD}   {role:<15} {unit_code:<10} {name}")
+    click.echo(
+        _(
+            "Residents sign in at %(url)s with a mobile number and PIN, e.g. %(phone)s / %(pin)s (王四保).",
+            url="http://127.0.0.1:5000/resident/login",
+            phone=RESIDENT_PHONE,
+            pin=RESIDENT_PIN,
+        )
+    )

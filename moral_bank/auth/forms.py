@@ -60,3 +60,27 @@ class ResetPasswordForm(FlaskForm):
     new_password = PasswordField(
         _l("New password"), validators=[required(), length(8, 128)], render_kw={"autocomplete": "new-password"}
     )
+
+
+PIN_INPUT = {"inputmode": "numeric", "autocomplete": "off", "maxlength": 6, "pattern": "[0-9]*"}
+
+
+class PinLoginForm(FlaskForm):
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[required(), max_length(20)],
+        render_kw={"inputmode": "tel", "autocomplete": "tel"},
+    )
+    pin = PasswordField(_l("PIN (4–6 digits)"), validators=[required(), max_length(6)], render_kw=PIN_INPUT)
+    next = HiddenField()
+
+
+class SetPinForm(FlaskForm):
+    # The format of both is checked by auth/pins.set_pin, which names each wrong field.
+    phone = StringField(_l("Mobile number"), validators=[max_length(20)], render_kw={"inputmode": "tel"})
+    pin = StringField(_l("PIN (4–6 digits)"), validators=[max_length(6)], render_kw=PIN_INPUT)
+
+
+class ChangePinForm(FlaskForm):
+    current_pin = PasswordField(_l("Current PIN"), validators=[required(), max_length(6)], render_kw=PIN_INPUT)
+    new_pin = PasswordField(_l("New PIN (4–6 digits)"), validators=[required(), max_length(6)], render_kw=PIN_INPUT)

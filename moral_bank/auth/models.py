@@ -33,6 +33,11 @@ class User(UserMixin, db.Model):
     # A resident login is linked to one household member.
     member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Residents sign in with a phone number and a PIN of 4–6 digits, locked after repeated failures.
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True, index=True)
+    pin_hash: Mapped[str | None] = mapped_column(String(255))
+    pin_failures: Mapped[int] = mapped_column(default=0)
+    pin_locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     member: Mapped[Member | None] = relationship()
     roles: Mapped[list["RoleAssignment"]] = relationship(

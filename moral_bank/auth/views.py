@@ -8,9 +8,9 @@ from ..core.db import db
 from ..core.errors import DomainError
 from ..core.extensions import limiter
 from ..core.permissions import login_required, public
-from ..core.views import safe_next
-from . import service
-from .forms import ChangePasswordForm, LoginForm
+from ..core.views import apply_form_error, safe_next
+from . import pins, service
+from .forms import ChangePasswordForm, ChangePinForm, LoginForm, PinLoginForm
 
 bp = Blueprint("auth", __name__)
 
@@ -61,3 +61,55 @@ def change_password():
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.index"))
     return render_template("auth/change_password.html", form=form), 200 if not form.errors else 422
+
+
+# --- residents: phone and PIN ------------------------------------------------------------------
+
+
+def _pin_limit() -> str:
+    return current_app.config["PIN_RATE_LIMIT"]
+
+
+@bp.route("/resident/login", methods=["GET", "POST"])
+@limiter.limit(_pin_limit, methods=["POST"])
+@limiter.limit(
+    _pin_limit, methods=["POST"], key_func=lambda: "phone:" + pins.normalize_phone(request.form.get("phone", ""))
+)
+@public
+def pin_login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = PinLoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        try:
+            user = pins.sign_in(form.phone.data, form.pin.data)
+        except pins.PinLocked as exc:
+            db.session.commit()
+            form.form_errors.append(exc.message)
+        else:
+            db.session.commit()  # keep the failure count and the audit row
+            if user is None:
+                form.pin.errors.append(_("The phone number or PIN is not correct."))
+            else:
+                login_user(user)
+                return redirect(safe_next(form.next.data))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("auth/pin_login.html", form=form), status
+
+
+@bp.route("/account/pin", methods=["GET", "POST"])
+@login_required
+def change_pin():
+    form = ChangePinForm()
+    if form.validate_on_submit():
+        try:
+            pins.change_pin(current_user, form.current_pin.data, form.new_pin.data)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Your PIN has been changed."), "success")
+            return redirect(url_for("main.index"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("auth/change_pin.html", form=form), status

@@ -1,9 +1,11 @@
 """Households and members of a unit."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..auth import pins
+from ..auth.forms import SetPinForm
 from ..core import importer
 from ..core.db import db
 from ..core.errors import DomainError
@@ -68,6 +70,8 @@ def detail(household_id: int):
         page=paginate(ledger.entries_for(account.id), 20),
         member_form=MemberForm(),
         action_form=ActionForm(),
+        pin_form=SetPinForm(),
+        logins={m.id: pins.login_of(m) for m in household.members},
     )
 
 
@@ -153,3 +157,48 @@ def export(unit_id: int, fmt: str):
     unit = db.get_or_404(Unit, unit_id)
     require_unit(unit)
     return download(fmt, f"households-{unit.code}", service.COLUMNS, service.export_rows(unit))
+
+
+# --- residents' phone and PIN --------------------------------------------------------------------
+
+
+def _member_of(household_id: int, member_id: int) -> Member:
+    member = db.get_or_404(Member, member_id)
+    if member.household_id != household_id:
+        abort(404)
+    require_household(member.household, ADMINS)
+    return member
+
+
+@bp.post("/households/<int:household_id>/members/<int:member_id>/pin")
+@roles_required(*ADMINS)
+def set_pin(household_id: int, member_id: int):
+    member = _member_of(household_id, member_id)
+    form = SetPinForm()
+    if form.validate_on_submit():
+        try:
+            pins.set_pin(member, form.phone.data or "", form.pin.data or "", current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            for message in (getattr(exc, "fields", None) or {exc.field: exc.message}).values():
+                flash(message, "error")
+        else:
+            db.session.commit()
+            flash(_("%(name)s can now sign in with the mobile number and PIN.", name=member.name), "success")
+    return redirect(url_for("households.detail", household_id=household_id) + f"#member-{member.id}")
+
+
+@bp.post("/households/<int:household_id>/members/<int:member_id>/unlock")
+@roles_required(*ADMINS)
+def unlock_pin(household_id: int, member_id: int):
+    member = _member_of(household_id, member_id)
+    if ActionForm().validate_on_submit():
+        try:
+            pins.unlock(member, current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("%(name)s's login is unlocked.", name=member.name), "success")
+    return redirect(url_for("households.detail", household_id=household_id) + f"#member-{member.id}")
