@@ -255,3 +255,28 @@ def test_route_allows_exactly_the_roles_in_the_table(app, endpoint, method):
             where = "another township" if outside else "own unit"
             assert got == want, f"{method} {endpoint} as {role} ({where}): {response.status_code}, expected {want}"
             assert response.status_code < 500, f"{method} {endpoint} as {role}: {response.status_code}"
+
+
+def test_a_resident_cannot_reach_another_household_by_changing_an_id(app):
+    """Every page and API route that takes a household id (or a member of it), pointed by H1's resident
+    at H2 of the same village, is refused."""
+    world = make_world()
+    resident = world.users["resident"]
+    raw, _token = auth.issue_token(resident)
+    db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"username": resident.username, "password": factories.PASSWORD})
+    reached, checked = [], 0
+    for endpoint, method in ROUTES:
+        rule = next(app.url_map.iter_rules(endpoint=endpoint))
+        if "household_id" not in rule.arguments:
+            continue
+        args = {"household_id": world.h2.id, "member_id": world.h2.members[0].id}
+        with app.test_request_context():
+            url = url_for(endpoint, **{k: v for k, v in args.items() if k in rule.arguments})
+        headers = {"Authorization": f"Bearer {raw}"} if endpoint.startswith("api.") else {}
+        response = client.open(url, method=method, headers=headers, data={})
+        checked += 1
+        if response.status_code not in (401, 403, 404):
+            reached.append((method, url, response.status_code))
+    assert checked >= 12 and not reached, (checked, reached)
