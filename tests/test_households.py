@@ -92,7 +92,7 @@ def member_names(response) -> list[str]:
     """The member list on a household page."""
     body = response.get_data(as_text=True)
     section = body.split("Members</h2>", 1)[1].split("</ul>", 1)[0]
-    return [re.sub(r"\s+", " ", name).strip() for name in re.findall(r"<li>([^<]*)", section)]
+    return [re.sub(r"\s+", " ", name).strip() for name in re.findall(r"<li[^>]*>([^<]*)", section)]
 
 
 # --- the add form ---------------------------------------------------------------
