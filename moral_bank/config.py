@@ -45,6 +45,7 @@ class Config:
     OBJECTION_RATE_LIMIT = "5 per hour;20 per day"  # per address, on the public notice board and the API
     API_TOKEN_HOURS = 12
     PAGE_SIZE = 50
+    PHONE_QR_SECONDS = 120  # a resident's phone QR works this long, and once
 
 
 def load(app, overrides: dict | None = None) -> None:

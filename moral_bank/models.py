@@ -1,7 +1,7 @@
 """Import every model so metadata is complete (migrations, create_all)."""
 
 from .auth.models import ApiToken, RoleAssignment, User  # noqa: F401
-from .cards.models import Card  # noqa: F401
+from .cards.models import Card, PhoneQrUse  # noqa: F401
 from .core.audit import AuditLog  # noqa: F401
 from .core.photos import Photo  # noqa: F401
 from .households.models import Household, Member  # noqa: F401

@@ -66,6 +66,7 @@ EXPECTED = {
     "cards.reissue": A,
     "cards.sheet": A,
     "auth.pin_login": PUBLIC,
+    "cards.phone_qr": {"resident"},
     "auth.change_pin": LOGIN,
     "households.set_pin": A,
     "households.unlock_pin": A,

@@ -27,3 +27,14 @@ class Card(db.Model):
     @property
     def short_code_display(self) -> str:
         return f"{self.short_code[:4]} {self.short_code[4:]}"
+
+
+class PhoneQrUse(db.Model):
+    """A phone QR that has been used (each can be used once)."""
+
+    __tablename__ = "phone_qr_use"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(32), unique=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 import segno
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from markupsafe import Markup
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from stdnum import luhn
 
 from ..core import audit
@@ -18,7 +19,7 @@ from ..core.errors import Conflict, DomainError
 from ..households.models import Household, mask_name
 from ..ledger import service as ledger
 from ..units.models import Unit
-from .models import Card
+from .models import Card, PhoneQrUse
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
 
@@ -86,7 +87,51 @@ def reissue(household: Household, actor=None) -> Card:
 @dataclass
 class Resolved:
     household: Household
-    card: Card
+    card: Card | None
+    phone_nonce: str | None = None  # set for a phone QR, which the shop consumes once
+
+
+# --- the resident's live phone QR -----------------------------------------------------------
+
+PHONE_PREFIX = "p."
+
+
+def _phone_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="phone-qr")
+
+
+def phone_token(household: Household) -> str:
+    """A QR for the resident's phone: good for PHONE_QR_SECONDS (2 minutes) and for one use."""
+    return PHONE_PREFIX + _phone_serializer().dumps([household.id, secrets.token_hex(8)])
+
+
+def _resolve_phone(token: str) -> Resolved:
+    try:
+        household_id, nonce = _phone_serializer().loads(token, max_age=current_app.config["PHONE_QR_SECONDS"])
+    except SignatureExpired:
+        raise CardRefused(
+            _("This phone code has expired; ask the resident to show the new one."), field="code"
+        ) from None
+    except (BadSignature, ValueError, TypeError):
+        raise CardRefused(_("This is not one of our cards."), field="code") from None
+    if db.session.scalar(select(PhoneQrUse.id).where(PhoneQrUse.nonce == nonce)) is not None:
+        raise CardRefused(_("This phone code has been used already."), field="code")
+    household = db.session.get(Household, household_id)
+    if household is None:
+        raise CardRefused(_("This is not one of our cards."), field="code")
+    return Resolved(household, None, nonce)
+
+
+def consume(found: Resolved) -> None:
+    """Use up a phone QR (the shop calls this in the checkout's transaction). A second use is refused."""
+    if found.phone_nonce is None:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(PhoneQrUse(nonce=found.phone_nonce, household_id=found.household.id))
+            db.session.flush()
+    except IntegrityError:
+        raise CardRefused(_("This phone code has been used already."), field="code") from None
 
 
 def resolve(code: str) -> Resolved:
@@ -96,6 +141,8 @@ def resolve(code: str) -> Resolved:
         raise DomainError(_("Scan the card, or type the 8-character code under the QR."), field="code")
     if "/c/" in text:
         text = text.rsplit("/c/", 1)[1].split("?")[0]
+    if text.startswith(PHONE_PREFIX):
+        return _resolve_phone(text[len(PHONE_PREFIX) :])
     short = normalize(text)
     if len(short) == 8:
         if not set(short) <= set(ALPHABET) or not luhn.is_valid(short, ALPHABET):
@@ -125,9 +172,11 @@ def scan_url(card: Card) -> str:
     return url_for("cards.scan", token=token_of(card), _external=True)
 
 
-def qr_svg(url: str, scale: int = 4) -> Markup:
-    """The QR of a URL as inline SVG (inline, so a strict CSP needs no data: images)."""
-    return Markup(segno.make(url, error="m", boost_error=False).svg_inline(scale=scale, border=2, omitsize=False))
+def qr_svg(url: str, scale: int = 4, border: int = 4) -> Markup:
+    """The QR of a URL as inline SVG (inline, so a strict CSP needs no data: images). A border of 4
+    modules is the standard quiet zone; the printed sheet, cut with a margin around it, uses 2.
+    With a viewBox and no fixed size, CSS scales it to the phone or the card."""
+    return Markup(segno.make(url, error="m", boost_error=False).svg_inline(scale=scale, border=border, omitsize=True))
 
 
 def unit_cards(unit: Unit) -> list[tuple[Household, Card]]:

@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -57,6 +57,23 @@ def sheet(unit_id: int):
     """Every household's card of a unit, 8 to an A4 page, ready to print and cut."""
     unit = db.get_or_404(Unit, unit_id)
     require_unit(unit, *ADMINS)
-    cards = [(h, c, service.qr_svg(service.scan_url(c), 3)) for h, c in service.unit_cards(unit)]
+    cards = [(h, c, service.qr_svg(service.scan_url(c), 3, border=2)) for h, c in service.unit_cards(unit)]
     pages = [cards[i : i + 8] for i in range(0, len(cards), 8)]
     return render_template("cards/sheet.html", unit=unit, pages=pages, count=len(cards))
+
+
+@bp.get("/households/<int:household_id>/phone-qr")
+@roles_required("resident")
+def phone_qr(household_id: int):
+    """The resident's live QR: good for 2 minutes and one use; the page renews it before it runs out."""
+    household = db.get_or_404(Household, household_id)
+    require_household(household, ())  # the household's own resident only
+    token = service.phone_token(household)
+    seconds = current_app.config["PHONE_QR_SECONDS"]
+    return render_template(
+        "cards/phone_qr.html",
+        household=household,
+        qr=service.qr_svg(url_for("cards.scan", token=token, _external=True), 8),
+        seconds=seconds,
+        refresh=max(seconds - 20, 5),
+    )

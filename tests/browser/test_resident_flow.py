@@ -4,10 +4,12 @@
 import pytest
 
 from moral_bank.auth import pins
+from moral_bank.cards import service as cards
 from moral_bank.core.db import db
 
 from ..factories import award
 from .conftest import screenshot
+from .test_cards_qr import decoded
 from .test_sign_in_flow import fits_the_screen
 
 pytestmark = pytest.mark.browser
@@ -38,3 +40,11 @@ def test_a_resident_signs_in_with_a_pin_and_reads_the_passbook(page, world):
     assert page.get_by_test_id("short-code").is_visible()
     assert fits_the_screen(page)
     screenshot(page, "resident-card")
+    page.go_back()
+    page.get_by_test_id("phone-qr-link").click()
+    (url,) = decoded(page.get_by_test_id("phone-qr").screenshot())
+    assert "/c/p." in url
+    db.session.expire_all()
+    assert cards.resolve(url).household.id == world.h1.id
+    db.session.commit()
+    screenshot(page, "resident-phone-qr")
