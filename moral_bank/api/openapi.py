@@ -9,6 +9,10 @@ def _json(schema: dict, description: str = "OK") -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
 def _errors(*codes: int) -> dict:
     text = {
         400: "Bad input",
@@ -55,7 +59,7 @@ def _review_operation(noun: str, id_name: str) -> dict:
         "post": {
             "summary": f"A unit admin approves a submitted {noun}, or returns it with a comment",
             "parameters": [{"name": id_name, "in": "path", "required": True, "schema": {"type": "integer"}}],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": REVIEW}}},
+            "requestBody": _body(REVIEW),
             "responses": {"200": _json({"$ref": "#/components/schemas/Review"}), **_errors(401, 403, 404, 409, 422)},
         }
     }
@@ -78,18 +82,13 @@ def document() -> dict:
                 "post": {
                     "summary": "Exchange a user name and password for a bearer token",
                     "security": [],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["username", "password"],
-                                    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["username", "password"],
+                            "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+                        }
+                    ),
                     "responses": {
                         "201": _json(
                             {
@@ -154,10 +153,7 @@ def document() -> dict:
                 "patch": {
                     "summary": "Change a village's moral bank settings",
                     "parameters": [UNIT_CODE],
-                    "requestBody": {
-                        "required": True,
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UnitSettings"}}},
-                    },
+                    "requestBody": _body({"$ref": "#/components/schemas/UnitSettings"}),
                     "responses": {
                         "200": _json({"$ref": "#/components/schemas/UnitSettingsResult"}),
                         **_errors(400, 401, 403, 404),
@@ -169,21 +165,16 @@ def document() -> dict:
                 "put": {
                     "summary": "Make a scorer the scorer of the listed households",
                     "parameters": [UNIT_CODE],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["scorer", "households"],
-                                    "properties": {
-                                        "scorer": {"type": "string", "description": "user name"},
-                                        "households": {"type": "array", "items": {"type": "string"}},
-                                    },
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["scorer", "households"],
+                            "properties": {
+                                "scorer": {"type": "string", "description": "user name"},
+                                "households": {"type": "array", "items": {"type": "string"}},
+                            },
+                        }
+                    ),
                     "responses": {
                         "200": _json(
                             {
@@ -206,28 +197,23 @@ def document() -> dict:
                     "summary": "Save a household's monthly rating (a draft, or submitted for review)",
                     "description": "Creates the sheet or updates a draft or returned one. Sending a submitted "
                     "sheet again unchanged returns it (safe to retry).",
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["household_id", "month", "scores"],
+                            "properties": {
+                                "household_id": {"type": "integer"},
+                                "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+                                "scores": {
                                     "type": "object",
-                                    "required": ["household_id", "month", "scores"],
-                                    "properties": {
-                                        "household_id": {"type": "integer"},
-                                        "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
-                                        "scores": {
-                                            "type": "object",
-                                            "additionalProperties": {"type": "integer", "minimum": 0},
-                                            "description": "item code → points",
-                                        },
-                                        "note": {"type": "string", "maxLength": 500},
-                                        "submit": {"type": "boolean", "default": False},
-                                    },
-                                }
-                            }
-                        },
-                    },
+                                    "additionalProperties": {"type": "integer", "minimum": 0},
+                                    "description": "item code → points",
+                                },
+                                "note": {"type": "string", "maxLength": 500},
+                                "submit": {"type": "boolean", "default": False},
+                            },
+                        }
+                    ),
                     "responses": {
                         "201": _json({"$ref": "#/components/schemas/RatingSheet"}, "Created"),
                         "200": _json({"$ref": "#/components/schemas/RatingSheet"}, "Updated, or a retry"),
@@ -247,25 +233,20 @@ def document() -> dict:
                             "description": "A client-made id; a retry with the same key returns the first deed.",
                         }
                     ],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["household_id", "category", "points", "reason", "date"],
-                                    "properties": {
-                                        "household_id": {"type": "integer"},
-                                        "category": {"type": "string"},
-                                        "points": {"type": "integer", "minimum": 1},
-                                        "reason": {"type": "string", "maxLength": 500},
-                                        "date": {"type": "string", "format": "date"},
-                                        "member_id": {"type": "integer"},
-                                    },
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["household_id", "category", "points", "reason", "date"],
+                            "properties": {
+                                "household_id": {"type": "integer"},
+                                "category": {"type": "string"},
+                                "points": {"type": "integer", "minimum": 1},
+                                "reason": {"type": "string", "maxLength": 500},
+                                "date": {"type": "string", "format": "date"},
+                                "member_id": {"type": "integer"},
+                            },
+                        }
+                    ),
                     "responses": {
                         "201": _json(
                             {"$ref": "#/components/schemas/Deed"}, "Recorded (or the first result of a retry)"
@@ -348,18 +329,13 @@ def document() -> dict:
                 "post": {
                     "summary": "Publish the unit's approved sheets and deeds of a month to the notice board",
                     "parameters": [UNIT_CODE],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["month"],
-                                    "properties": {"month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}},
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["month"],
+                            "properties": {"month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}},
+                        }
+                    ),
                     "responses": {
                         "201": _json({"$ref": "#/components/schemas/NoticeDetail"}, "Published; ends_at is the end"),
                         **_errors(401, 403, 404, 409, 422),
@@ -381,23 +357,18 @@ def document() -> dict:
                     "summary": "Object to one line while the notice period runs (anyone; rate-limited per address)",
                     "security": [{}, {"bearer": []}],
                     "parameters": [NOTICE_ID],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["line_id", "name", "phone", "reason"],
-                                    "properties": {
-                                        "line_id": {"type": "integer"},
-                                        "name": {"type": "string", "maxLength": 50},
-                                        "phone": {"type": "string"},
-                                        "reason": {"type": "string", "maxLength": 500},
-                                    },
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["line_id", "name", "phone", "reason"],
+                            "properties": {
+                                "line_id": {"type": "integer"},
+                                "name": {"type": "string", "maxLength": 50},
+                                "phone": {"type": "string"},
+                                "reason": {"type": "string", "maxLength": 500},
+                            },
+                        }
+                    ),
                     "responses": {
                         "201": _json({"$ref": "#/components/schemas/Objection"}, "Recorded"),
                         **_errors(404, 409, 422, 429),
@@ -410,25 +381,20 @@ def document() -> dict:
                     "parameters": [
                         {"name": "objection_id", "in": "path", "required": True, "schema": {"type": "integer"}}
                     ],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["upheld"],
-                                    "properties": {
-                                        "upheld": {"type": "boolean"},
-                                        "resolution": {
-                                            "type": "string",
-                                            "maxLength": 500,
-                                            "description": "required when rejecting; shown to the objector",
-                                        },
-                                    },
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["upheld"],
+                            "properties": {
+                                "upheld": {"type": "boolean"},
+                                "resolution": {
+                                    "type": "string",
+                                    "maxLength": 500,
+                                    "description": "required when rejecting; shown to the objector",
+                                },
+                            },
+                        }
+                    ),
                     "responses": {
                         "200": _json({"$ref": "#/components/schemas/Objection"}),
                         **_errors(401, 403, 404, 409, 422),
