@@ -11,7 +11,6 @@ the template), median of 3. Baseline, in the same run: the unit's household
 list page (a plain page of the same unit). Prints the figures and PASS or FAIL.
 """
 
-import os
 import statistics
 import sys
 import tempfile
@@ -23,44 +22,22 @@ TARGET = 5.0
 
 
 def main() -> int:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from sqlalchemy import insert, select
-
-    from moral_bank import create_app
-    from moral_bank.admin import service as admin
-    from moral_bank.auth import service as auth
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for moral_bank and bench.apps
+    from bench.apps.setup import ADMIN_PASSWORD, scratch_app, unit_admin, village_with_households
     from moral_bank.cards import service as cards
     from moral_bank.core.db import db
-    from moral_bank.households.models import Household
-    from moral_bank.ledger.models import Account
-    from moral_bank.units import service as units
 
     with tempfile.TemporaryDirectory() as tmp:
-        url = os.environ.get("DATABASE_URL") or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+        app = scratch_app(tmp, WTF_CSRF_ENABLED=False)
         with app.app_context():
-            db.drop_all()  # wipes the database named by DATABASE_URL, see the warning above
-            db.create_all()
-            print(f"database: {db.engine.url.render_as_string(hide_password=True)}")
-            county = units.create_unit("C", "蒲县", "county", None)
-            village = units.create_unit("V", "山中村", "village", units.create_unit("T", "克城镇", "township", county))
-            db.session.flush()
-            db.session.execute(
-                insert(Household),
-                [{"unit_id": village.id, "code": f"H{i:04d}", "head_name": f"王{i}保"} for i in range(HOUSEHOLDS)],
-            )
-            ids = db.session.scalars(select(Household.id).where(Household.unit_id == village.id)).all()
-            db.session.execute(
-                insert(Account), [{"kind": "household", "unit_id": village.id, "household_id": h} for h in ids]
-            )
-            cards.issue_missing(list(ids))
-            auth.create_user("admin", "bench-password-1", "村管理员")
-            admin.grant(auth.by_username("admin"), "unit_admin", "V", "")
+            _county, village, ids = village_with_households(HOUSEHOLDS)
+            cards.issue_missing(ids)
+            unit_admin()
             village_id = village.id
             db.session.commit()
 
         client = app.test_client()
-        client.post("/login", data={"username": "admin", "password": "bench-password-1"})
+        client.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD})
 
         def timed(path: str) -> tuple[float, str]:
             started = time.perf_counter()

@@ -15,7 +15,6 @@ page's one-household save, timed over 20 households and scaled to 500 (what the
 same work costs a household at a time). Prints the figures and PASS or FAIL.
 """
 
-import os
 import statistics
 import sys
 import tempfile
@@ -29,51 +28,28 @@ MONTH = "2026-10"
 
 
 def main() -> int:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from sqlalchemy import func, insert, select
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for moral_bank and bench.apps
+    from sqlalchemy import func, select
 
-    from moral_bank import create_app
-    from moral_bank.auth import service as auth
+    from bench.apps.setup import ADMIN_PASSWORD, scratch_app, unit_admin, village_with_households
     from moral_bank.core.db import db
     from moral_bank.demo import RUBRIC
-    from moral_bank.households.models import Household
-    from moral_bank.ledger.models import Account
     from moral_bank.scoring import service as scoring
     from moral_bank.scoring.models import RatingSheet, SheetScore
-    from moral_bank.units import service as units
 
     with tempfile.TemporaryDirectory() as tmp:
-        url = os.environ.get("DATABASE_URL") or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+        app = scratch_app(tmp, WTF_CSRF_ENABLED=False)
         with app.app_context():
-            db.drop_all()  # wipes the database named by DATABASE_URL, see the warning above
-            db.create_all()
-            print(f"database: {db.engine.url.render_as_string(hide_password=True)}")
-            county = units.create_unit("C", "蒲县", "county", None)
-            village = units.create_unit("V", "山中村", "village", units.create_unit("T", "克城镇", "township", county))
-            db.session.flush()
+            county, village, ids = village_with_households(HOUSEHOLDS)
             scoring.new_rubric_version(
                 county, [{"code": c, "category": k, "name": n, "max_points": m} for c, k, n, m in RUBRIC]
             )
-            db.session.execute(
-                insert(Household),
-                [{"unit_id": village.id, "code": f"H{i:04d}", "head_name": f"王{i}保"} for i in range(HOUSEHOLDS)],
-            )
-            ids = db.session.scalars(
-                select(Household.id).where(Household.unit_id == village.id).order_by(Household.id)
-            ).all()
-            db.session.execute(
-                insert(Account), [{"kind": "household", "unit_id": village.id, "household_id": h} for h in ids]
-            )
-            auth.create_user("admin", "bench-password-1", "村管理员")
-            from moral_bank.admin import service as admin
-
-            admin.grant(auth.by_username("admin"), "unit_admin", "V", "")
+            unit_admin()
             village_id = village.id
             db.session.commit()
 
         client = app.test_client()
-        client.post("/login", data={"username": "admin", "password": "bench-password-1"})
+        client.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD})
         grid_url = f"/scoring/units/{village_id}/grid?month={MONTH}"
 
         def form(run: int) -> dict:
