@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core import audit, permissions
@@ -22,9 +23,19 @@ _DUMMY_HASH = None
 
 def get_active_user(user_id) -> User | None:
     try:
-        user = db.session.get(User, int(user_id))
+        user_id = int(user_id)
     except (TypeError, ValueError):
         return None
+    # Every request loads its user: one query, with the roles, their units and a resident's member joined.
+    user = (
+        db.session.execute(
+            select(User)
+            .where(User.id == user_id)
+            .options(joinedload(User.roles).joinedload(RoleAssignment.unit), joinedload(User.member))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     return user if user is not None and user.active else None
 
 

@@ -1,5 +1,7 @@
 """Locale choice: the user's choice, then Accept-Language matched by script."""
 
+from functools import lru_cache
+
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from flask import current_app, has_request_context, request, session
@@ -10,6 +12,7 @@ LOCALES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"
 DEFAULT_LOCALE = "zh_Hans"
 
 
+@lru_cache(maxsize=512)  # parsing a tag costs Babel a scan of every locale it knows
 def match_locale(tag: str) -> str | None:
     """Map a browser language tag to one of LOCALES.
 

@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from ..core.db import db
 from ..core.time import month_of, zone
@@ -17,26 +16,60 @@ from ..households.models import Household
 from ..ledger import service as ledger
 from ..ledger.models import TRANSFER_KIND_LABELS, Account, Entry, Transfer
 from ..scoring.models import CATEGORIES, CATEGORY_LABELS, Deed, DeedCategory, RatingSheet, RubricItem, SheetScore
+from ..units.models import Unit
 
 MONTHS_PER_PAGE = 12
 LAST_PAGE = 1200  # a century
 
 
-def head(household_id: int) -> tuple[Household, Account, int] | None:
-    """The household (with its unit), its account and its newest entry id, in one query."""
+@dataclass(frozen=True)
+class UnitRef:
+    id: int
+    name: str
+    path: str  # enough for the permission check (Unit.contains reads only the path)
+
+
+@dataclass(frozen=True)
+class Head:
+    """What a passbook view needs before its history: plain columns, no ORM objects (every view reads it)."""
+
+    id: int
+    code: str
+    head_name: str
+    unit: UnitRef
+    account_id: int
+    balance: int
+    newest_entry: int
+
+
+def head(household_id: int) -> Head | None:
+    """The household, its unit, its balance and its newest entry id, in one query."""
     newest = select(func.max(Entry.id)).where(Entry.account_id == Account.id).scalar_subquery()
     row = db.session.execute(
-        select(Household, Account, newest)
+        select(
+            Household.id,
+            Household.code,
+            Household.head_name,
+            Unit.id,
+            Unit.name,
+            Unit.path,
+            Account.id,
+            Account.balance,
+            newest,
+        )
         .join(Account, Account.household_id == Household.id)
+        .join(Unit, Unit.id == Household.unit_id)
         .where(Household.id == household_id)
-        .options(joinedload(Household.unit))
     ).first()
-    return None if row is None else (row[0], row[1], row[2] or 0)
+    if row is None:
+        return None
+    hid, code, name, unit_id, unit_name, path, account_id, balance, newest_entry = row
+    return Head(hid, code, name, UnitRef(unit_id, unit_name, path), account_id, balance, newest_entry or 0)
 
 
-def history_key(account: Account, newest_entry: int, page: int, locale: str) -> str:
+def history_key(head: Head, page: int, locale: str) -> str:
     """A key that changes with every new entry of the account (and each month, for the chart)."""
-    return f"passbook:{account.id}:{page}:{locale}:{month_of()}:{newest_entry}:{account.balance}"
+    return f"passbook:{head.account_id}:{page}:{locale}:{month_of()}:{head.newest_entry}:{head.balance}"
 
 
 @dataclass
