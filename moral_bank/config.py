@@ -46,6 +46,7 @@ class Config:
     API_TOKEN_HOURS = 12
     PAGE_SIZE = 50
     PHONE_QR_SECONDS = 120  # a resident's phone QR works this long, and once
+    CART_SECONDS = 1800  # a checkout opened by a scan stays open this long
 
 
 def load(app, overrides: dict | None = None) -> None:

@@ -21,4 +21,5 @@ from .scoring.models import (  # noqa: F401
     SheetScore,
     UnitSettings,
 )
+from .shop.models import Item, Redemption, RedemptionLine, Shop, StockMovement  # noqa: F401
 from .units.models import Unit  # noqa: F401

@@ -29,6 +29,8 @@ from ..scoring import deeds, notices, review, sheets
 from ..scoring import service as scoring
 from ..scoring.models import Deed, Notice, Objection, RatingSheet
 from ..scoring.service import MONTH_RE
+from ..shop import service as shop
+from ..shop.models import Item, Redemption, Shop
 from ..units import service as units
 from . import openapi
 
@@ -451,3 +453,156 @@ def resolve_card():
             else {"kind": "phone"}  # the checkout consumes it: it works once
         ),
     )
+
+
+# --- the points shop -------------------------------------------------------------------------
+
+
+def _shop(shop_id: int) -> Shop:
+    found = db.session.get(Shop, shop_id)
+    if found is None:
+        raise NotFound(_("No shop has this id."), field="shop_id")
+    shop.require_clerk(found, current_user)
+    return found
+
+
+def _shop_json(s: Shop) -> dict:
+    return {
+        "id": s.id,
+        "unit": s.unit.code,
+        "name": s.name,
+        "served": [u.code for u in s.served],
+        "active": s.active,
+        "balance": s.account.balance,
+    }
+
+
+def _item_json(i: Item) -> dict:
+    return {
+        "id": i.id,
+        "name": i.name,
+        "price": i.price,
+        "stock": i.stock,
+        "low_stock": i.low_stock,
+        "is_low": i.is_low,
+        "active": i.active,
+    }
+
+
+def _redemption_json(r: Redemption) -> dict:
+    return {
+        "id": r.id,
+        "receipt_no": r.receipt_no,
+        "shop_id": r.shop_id,
+        "household_id": r.household_id,
+        "total": r.total,
+        "balance_after": r.balance_after,
+        "lines": [
+            {"item_id": line.item_id, "name": line.name, "qty": line.qty, "price": line.price} for line in r.lines
+        ],
+        "created_at": r.created_at.isoformat(),
+        "voided": r.voided_at is not None,
+        "void_reason": r.void_reason or None,
+    }
+
+
+@bp.post("/shops")
+@roles_required(*ADMINS)
+def create_shop():
+    """Open a shop for a unit; `served` lists further unit codes it serves (a township shop)."""
+    body = _json_body()
+    unit = _unit(body.get("unit") if isinstance(body.get("unit"), str) else "", *ADMINS)
+    created = shop.create_shop(unit, body.get("name"), body.get("served", []), current_user)
+    db.session.commit()
+    return jsonify(_shop_json(created)), 201
+
+
+@bp.get("/shops/<int:shop_id>/items")
+@roles_required(*shop.CLERKS)
+def shop_items(shop_id: int):
+    return jsonify(items=[_item_json(i) for i in shop.items_of(_shop(shop_id))])
+
+
+@bp.post("/shops/<int:shop_id>/items")
+@roles_required(*shop.CLERKS)
+def add_shop_item(shop_id: int):
+    body = _json_body()
+    item = shop.add_item(
+        _shop(shop_id),
+        body.get("name"),
+        body.get("price"),
+        body.get("stock", 0),
+        body.get("low_stock", 5),
+        current_user,
+    )
+    db.session.commit()
+    return jsonify(_item_json(item)), 201
+
+
+@bp.post("/shops/<int:shop_id>/items/<int:item_id>/stock")
+@roles_required(*shop.CLERKS)
+def move_item_stock(shop_id: int, item_id: int):
+    """A restock (qty more) or a stock-take (qty counted on the shelf, with a reason)."""
+    found = _shop(shop_id)
+    item = db.session.get(Item, item_id)
+    if item is None or item.shop_id != found.id:
+        raise NotFound(_("This shop has no item with the id %(id)s.", id=item_id))
+    body = _json_body()
+    movement = shop.move_stock(item, body.get("kind"), body.get("qty"), body.get("reason", ""), current_user)
+    db.session.commit()
+    return jsonify(
+        item=_item_json(item),
+        movement=None
+        if movement is None
+        else {"id": movement.id, "kind": movement.kind, "delta": movement.delta, "stock_after": movement.stock_after},
+    ), 200 if movement is None else 201
+
+
+@bp.post("/redemptions")
+@roles_required(*shop.CLERKS)
+def create_redemption():
+    """A checkout, once per Idempotency-Key: a replay returns the first result."""
+    body = _json_body()
+    shop_id = body.get("shop_id")
+    found_shop = _shop(shop_id if isinstance(shop_id, int) and not isinstance(shop_id, bool) else 0)
+    key = request.headers.get("Idempotency-Key", "")
+    earlier = shop.replay(found_shop, key, body.get("lines"))
+    if earlier is not None:  # a retry: the card (a phone QR above all) has done its work already
+        return jsonify(_redemption_json(earlier)), 200
+    code = body.get("card") if isinstance(body.get("card"), str) else ""
+    found = cards.resolve(code)
+    try:
+        redemption, created = shop.redeem(
+            found_shop,
+            found.household,
+            body.get("lines"),
+            key,
+            current_user,
+            pin=body.get("pin"),
+            via=shop.via_of(code, found),
+            card_id=found.card.id if found.card else None,
+            phone=found if found.phone_nonce else None,
+        )
+    except shop.WrongPin:
+        db.session.commit()  # the failed try counts towards the lock-out
+        raise
+    db.session.commit()
+    return jsonify(_redemption_json(redemption)), 201 if created else 200
+
+
+@bp.get("/redemptions/<int:redemption_id>")
+@roles_required(*shop.CLERKS)
+def redemption_detail(redemption_id: int):
+    r = db.get_or_404(Redemption, redemption_id)
+    _shop(r.shop_id)
+    return jsonify(_redemption_json(r))
+
+
+@bp.post("/redemptions/<int:redemption_id>/void")
+@roles_required(*shop.CLERKS)
+def void_redemption(redemption_id: int):
+    r = db.get_or_404(Redemption, redemption_id)
+    _shop(r.shop_id)
+    shop.void(r, _json_body().get("reason"), current_user)
+    db.session.commit()
+    return jsonify(_redemption_json(r))

@@ -92,11 +92,14 @@ class UnitSettings(db.Model):
     __table_args__ = (
         CheckConstraint("notice_days BETWEEN 0 AND 30", name="notice_days_range"),
         CheckConstraint("name_privacy IN ('masked', 'full')", name="name_privacy"),
+        CheckConstraint("pin_threshold >= 0", name="pin_threshold_not_negative"),
     )
 
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
     notice_days: Mapped[int] = mapped_column(default=3)
     name_privacy: Mapped[str] = mapped_column(String(10), default="masked")
+    # A redemption above this many points needs the household's PIN.
+    pin_threshold: Mapped[int] = mapped_column(default=200, server_default="200")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -17,6 +17,7 @@ from .models import CATEGORIES, PRIVACY_CHOICES, Rubric, RubricItem, ScorerAssig
 ITEM_CODE_RE = re.compile(r"^[a-z0-9_-]{1,32}$")
 MONTH_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 MAX_ITEM_POINTS = 1000
+PIN_THRESHOLD = 200  # a redemption above this many points needs the household's PIN, unless the unit says otherwise
 
 
 # --- rubric ------------------------------------------------------------------------
@@ -128,13 +129,17 @@ def open_month(unit: Unit, month: str, actor=None) -> ScoringMonth:
 
 def settings_for(unit: Unit) -> UnitSettings:
     found = db.session.get(UnitSettings, unit.id)
-    return found if found is not None else UnitSettings(unit_id=unit.id, notice_days=3, name_privacy="masked")
+    return (
+        found
+        if found is not None
+        else UnitSettings(unit_id=unit.id, notice_days=3, name_privacy="masked", pin_threshold=PIN_THRESHOLD)
+    )
 
 
 def update_settings(unit: Unit, changes: dict, actor=None) -> UnitSettings:
-    """Change notice_days (0–30) and/or name_privacy ('masked' or 'full')."""
+    """Change notice_days (0–30), name_privacy ('masked' or 'full') and/or pin_threshold (points)."""
     errors = []
-    unknown = sorted(set(changes) - {"notice_days", "name_privacy"})
+    unknown = sorted(set(changes) - {"notice_days", "name_privacy", "pin_threshold"})
     for key in unknown:
         errors.append((key, _("Unknown setting.")))
     days = changes.get("notice_days")
@@ -142,12 +147,17 @@ def update_settings(unit: Unit, changes: dict, actor=None) -> UnitSettings:
         errors.append(("notice_days", _("The notice period is a whole number of days from 0 to 30.")))
     if "name_privacy" in changes and changes["name_privacy"] not in PRIVACY_CHOICES:
         errors.append(("name_privacy", _("Names are shown either 'masked' or 'full'.")))
+    threshold = changes.get("pin_threshold")
+    if "pin_threshold" in changes and (
+        isinstance(threshold, bool) or not isinstance(threshold, int) or not 0 <= threshold <= 100_000
+    ):
+        errors.append(("pin_threshold", _("The PIN threshold is a whole number of points from 0 to 100000.")))
     raise_field_errors(errors)
     if unit.kind not in MORAL_BANK_KINDS:
         raise DomainError(_("Only a village or community runs a moral bank."), field="unit")
     current = db.session.get(UnitSettings, unit.id)
     if current is None:
-        current = UnitSettings(unit_id=unit.id, notice_days=3, name_privacy="masked")
+        current = UnitSettings(unit_id=unit.id, notice_days=3, name_privacy="masked", pin_threshold=PIN_THRESHOLD)
         db.session.add(current)
     for key, value in changes.items():
         setattr(current, key, value)

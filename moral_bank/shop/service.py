@@ -1,0 +1,606 @@
+"""The points shop's rules: shops and whom they serve, items and their stock, checkout and void.
+
+Stock is kept like points: an item's `stock` moves only together with a
+StockMovement row, by a guarded UPDATE (`stock >= qty`), so it never goes below
+zero. A checkout is one transaction: the redemption and its lines, the stock
+movements, and one ledger debit household → shop. Locks are taken in one order
+everywhere (items by id, then the accounts by id, inside ledger.transfer), so
+concurrent checkouts and voids cannot deadlock.
+"""
+
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash
+
+from ..auth.models import User
+from ..auth.pins import MAX_FAILURES
+from ..cards import service as cards
+from ..core import audit, permissions
+from ..core.db import db, utcnow
+from ..core.errors import (
+    Conflict,
+    DomainError,
+    IdempotencyMismatch,
+    InsufficientBalance,
+    NotAllowed,
+    raise_field_errors,
+)
+from ..core.time import to_local, today
+from ..households.models import Household, Member
+from ..ledger import service as ledger
+from ..scoring.service import settings_for
+from ..units import service as units
+from ..units.models import Unit
+from .models import Item, Redemption, RedemptionLine, Shop, StockMovement
+
+KEY_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,120}$")
+MAX_QTY = 999
+MAX_PRICE = 100_000
+MAX_STOCK = 1_000_000
+CLERKS = (*permissions.ADMINS, "clerk")
+
+
+class InsufficientStock(Conflict):
+    pass
+
+
+class PinNeeded(DomainError):
+    """The total is above the unit's threshold: the household's PIN must be given."""
+
+    status = 403
+
+
+class WrongPin(PinNeeded):
+    """A wrong PIN was counted (the caller commits, so the count survives the refusal)."""
+
+
+class AlreadyVoided(Conflict):
+    pass
+
+
+# --- shops -----------------------------------------------------------------------------------
+
+
+def _name(value, field: str = "name") -> str:
+    name = (value or "").strip() if isinstance(value, str) else ""
+    if not name or len(name) > 100:
+        raise DomainError(_("Please give a name of at most 100 characters."), field=field)
+    return name
+
+
+def create_shop(unit: Unit, name: str, served_codes: list[str] | None, actor) -> Shop:
+    """A shop of `unit`. It serves the unit's own subtree and every unit listed (a township shop)."""
+    if not permissions.has_role(actor, permissions.ADMINS, unit):
+        raise NotAllowed(_("Only an admin of this unit may open a shop for it."))
+    name = _name(name)
+    served = _served_units(served_codes or [], actor)
+    if db.session.scalar(select(Shop.id).where(Shop.unit_id == unit.id, Shop.name == name)) is not None:
+        raise DomainError(_("This unit already has a shop with this name."), field="name")
+    shop = Shop(unit=unit, name=name, account=ledger.open_shop_account(unit, name), served=served)
+    db.session.add(shop)
+    db.session.flush()
+    audit.record("shop.create", shop, actor=actor, unit_id=unit.id, served=[u.code for u in served])
+    return shop
+
+
+def _served_units(codes, actor) -> list[Unit]:
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        raise DomainError(_("Give a list of unit codes."), field="served")
+    found = []
+    for code in dict.fromkeys(c.strip() for c in codes if c.strip()):
+        unit = units.by_code(code)
+        if unit is None:
+            raise DomainError(_("No unit has the code %(code)s.", code=code), field="served")
+        if not permissions.has_role(actor, permissions.ADMINS, unit):
+            raise NotAllowed(_("You are not an admin of %(name)s.", name=unit.name))
+        found.append(unit)
+    return found
+
+
+def set_served(shop: Shop, served_codes: list[str], actor) -> Shop:
+    shop.served = _served_units(served_codes, actor)
+    db.session.flush()
+    audit.record("shop.served", shop, actor=actor, unit_id=shop.unit_id, served=[u.code for u in shop.served])
+    return shop
+
+
+def shops_for(user) -> list[Shop]:
+    """The shops a user works in or runs: those of the units their staff roles cover."""
+    return list(
+        db.session.scalars(
+            select(Shop)
+            .join(Unit, Unit.id == Shop.unit_id)
+            .where(permissions.unit_filter(user, CLERKS, Unit))
+            .order_by(Unit.path, Shop.name)
+        )
+    )
+
+
+def serves(shop: Shop, household: Household) -> bool:
+    path = household.unit.path
+    return path.startswith(shop.unit.path) or any(path.startswith(u.path) for u in shop.served)
+
+
+def require_clerk(shop: Shop, actor) -> None:
+    if not permissions.has_role(actor, CLERKS, shop.unit):
+        raise NotAllowed(_("Only this shop's clerks and the unit's admins may do this."))
+
+
+# --- items and stock -------------------------------------------------------------------------
+
+
+def _whole(value, field: str, low: int, high: int, message: str) -> int:
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise DomainError(message, field=field)
+    return value
+
+
+def _price(value) -> int:
+    return _whole(value, "price", 1, MAX_PRICE, _("The price is a whole number of points from 1 to 100000."))
+
+
+def _low(value) -> int:
+    return _whole(value, "low_stock", 0, MAX_STOCK, _("The low-stock level is a whole number, 0 or more."))
+
+
+def add_item(shop: Shop, name, price, stock=0, low_stock=5, actor=None, photo=None) -> Item:
+    require_clerk(shop, actor)
+    errors = []
+    checked = {}
+    for field, check, value in (
+        ("name", _name, name),
+        ("price", _price, price),
+        ("low_stock", _low, low_stock),
+        (
+            "stock",
+            lambda v: _whole(v, "stock", 0, MAX_STOCK, _("The stock is a whole number, 0 or more.")),
+            stock,
+        ),
+    ):
+        try:
+            checked[field] = check(value)
+        except DomainError as exc:
+            errors.append((field, exc.message))
+    raise_field_errors(errors)
+    if db.session.scalar(select(Item.id).where(Item.shop_id == shop.id, Item.name == checked["name"])) is not None:
+        raise DomainError(_("This shop already has an item with this name."), field="name")
+    item = Item(shop=shop, name=checked["name"], price=checked["price"], low_stock=checked["low_stock"], stock=0)
+    item.photo = photo
+    db.session.add(item)
+    db.session.flush()
+    audit.record("shop.item_add", item, actor=actor, unit_id=shop.unit_id, price=item.price)
+    if checked["stock"]:
+        _move(item, checked["stock"], "restock", _("Opening stock"), actor)
+    return item
+
+
+def update_item(item: Item, changes: dict, actor=None, photo=None) -> Item:
+    """Change name, price, low_stock and/or active (the stock changes only by restock or stock-take)."""
+    require_clerk(item.shop, actor)
+    unknown = sorted(set(changes) - {"name", "price", "low_stock", "active"})
+    errors = [(key, _("Unknown field.")) for key in unknown]
+    checks = {"name": _name, "price": _price, "low_stock": _low}
+    values = {}
+    for key, value in changes.items():
+        if key in checks:
+            try:
+                values[key] = checks[key](value)
+            except DomainError as exc:
+                errors.append((key, exc.message))
+        elif key == "active":
+            if not isinstance(value, bool):
+                errors.append(("active", _("Give true or false.")))
+            values[key] = value
+    raise_field_errors(errors)
+    if "name" in values and values["name"] != item.name:
+        taken = select(Item.id).where(Item.shop_id == item.shop_id, Item.name == values["name"], Item.id != item.id)
+        if db.session.scalar(taken) is not None:
+            raise DomainError(_("This shop already has an item with this name."), field="name")
+    for key, value in values.items():
+        setattr(item, key, value)
+    if photo is not None:
+        item.photo = photo
+    db.session.flush()
+    audit.record("shop.item_update", item, actor=actor, unit_id=item.shop.unit_id, **values)
+    return item
+
+
+def _move(item: Item, delta: int, kind: str, reason: str, actor, redemption: Redemption | None = None) -> int:
+    """Move an item's stock by `delta` with its movement row; refused (InsufficientStock) below zero."""
+    stock_after = db.session.execute(
+        update(Item)
+        .where(Item.id == item.id, Item.stock + delta >= 0)
+        .values(stock=Item.stock + delta)
+        .returning(Item.stock)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    if stock_after is None:
+        left = db.session.scalar(select(Item.stock).where(Item.id == item.id).execution_options(populate_existing=True))
+        raise InsufficientStock(
+            _("Only %(left)s of %(name)s left in stock.", left=left, name=item.name), field=f"item_{item.id}"
+        )
+    db.session.add(
+        StockMovement(
+            item_id=item.id,
+            kind=kind,
+            delta=delta,
+            stock_after=stock_after,
+            reason=reason[:200],
+            redemption=redemption,
+            actor_id=getattr(actor, "id", None),
+        )
+    )
+    db.session.expire(item, ["stock"])
+    return stock_after
+
+
+def move_stock(item: Item, kind: str, qty, reason: str, actor) -> StockMovement | None:
+    """A restock (`qty` more) or a stock-take (`qty` is the count on the shelf; a reason is required).
+
+    A stock-take that finds what the books say records nothing and returns None."""
+    require_clerk(item.shop, actor)
+    reason = (reason or "").strip() if isinstance(reason, str) else ""
+    errors = []
+    if kind not in ("restock", "stocktake"):
+        errors.append(("kind", _("Choose a restock or a stock-take.")))
+    low = 1 if kind == "restock" else 0
+    try:
+        qty = _whole(qty, "qty", low, MAX_STOCK, _("Give a whole number of pieces (at most 1000000)."))
+    except DomainError as exc:
+        errors.append(("qty", exc.message))
+    if kind == "stocktake" and not reason:
+        errors.append(("reason", _("Please say why the count differs (a stock-take needs a reason).")))
+    if len(reason) > 200:
+        errors.append(("reason", _("At most %(n)s characters.", n=200)))
+    raise_field_errors(errors)
+    if kind == "restock":
+        delta = qty
+    else:
+        # Lock the row first: the difference must be taken against the stock as it is now.
+        held = db.session.scalar(select(Item.stock).where(Item.id == item.id).with_for_update())
+        delta = qty - held
+        if delta == 0:
+            return None
+    _move(item, delta, kind, reason, actor)
+    db.session.flush()
+    audit.record(f"shop.{kind}", item, actor=actor, unit_id=item.shop.unit_id, delta=delta)
+    return db.session.scalar(
+        select(StockMovement).where(StockMovement.item_id == item.id).order_by(StockMovement.id.desc()).limit(1)
+    )
+
+
+def items_of(shop: Shop, active_only: bool = False) -> list[Item]:
+    stmt = select(Item).where(Item.shop_id == shop.id).order_by(Item.name)
+    if active_only:
+        stmt = stmt.where(Item.active.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+def low_stock(shop: Shop) -> list[Item]:
+    return list(
+        db.session.scalars(
+            select(Item)
+            .where(Item.shop_id == shop.id, Item.active.is_(True), Item.stock <= Item.low_stock)
+            .order_by(Item.stock, Item.name)
+        )
+    )
+
+
+def movements(item: Item, limit: int = 50) -> list[StockMovement]:
+    return list(
+        db.session.scalars(
+            select(StockMovement).where(StockMovement.item_id == item.id).order_by(StockMovement.id.desc()).limit(limit)
+        )
+    )
+
+
+# --- checkout --------------------------------------------------------------------------------
+
+
+@dataclass
+class Cart:
+    """An open checkout: whose it is, how the card was shown, and the key that makes it redeem once."""
+
+    shop_id: int
+    household_id: int
+    via: str  # card (scanned), code (typed), phone
+    card_id: int | None
+    key: str
+
+
+def _cart_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="shop-cart")
+
+
+def cart_token(cart: Cart) -> str:
+    return _cart_serializer().dumps([cart.shop_id, cart.household_id, cart.via, cart.card_id, cart.key])
+
+
+def cart_of(token: str, shop: Shop) -> Cart:
+    try:
+        shop_id, household_id, via, card_id, key = _cart_serializer().loads(
+            token or "", max_age=current_app.config["CART_SECONDS"]
+        )
+    except SignatureExpired:
+        raise DomainError(_("This checkout was left open too long; please scan the card again.")) from None
+    except (BadSignature, ValueError, TypeError):
+        raise DomainError(_("This checkout is not valid; please scan the card again.")) from None
+    if shop_id != shop.id:
+        raise DomainError(_("This checkout belongs to another shop; please scan the card again."))
+    return Cart(shop_id, household_id, via, card_id, key)
+
+
+def via_of(code: str, found: cards.Resolved) -> str:
+    if found.phone_nonce is not None:
+        return "phone"
+    return "code" if len(cards.normalize(code)) == 8 else "card"
+
+
+def _check_household(shop: Shop, household: Household) -> None:
+    if not shop.active:
+        raise Conflict(_("This shop is closed."))
+    if not serves(shop, household):
+        raise Conflict(
+            _("This shop does not serve %(unit)s, where this household lives.", unit=household.unit.name),
+            field="code",
+        )
+
+
+def open_cart(shop: Shop, code: str, actor) -> tuple[Cart, Household]:
+    """Scan → an open cart. A phone QR is used up here: it opens one checkout."""
+    require_clerk(shop, actor)
+    found = cards.resolve(code)
+    _check_household(shop, found.household)
+    cards.consume(found)
+    cart = Cart(
+        shop.id,
+        found.household.id,
+        via_of(code, found),
+        found.card.id if found.card else None,
+        secrets.token_urlsafe(18),
+    )
+    audit.record("shop.scan", found.household, actor=actor, unit_id=shop.unit_id, via=cart.via)
+    return cart, found.household
+
+
+def parse_lines(lines) -> list[tuple[int, int]]:
+    """[{item_id, qty}, …] → [(item id, qty)] merged by item, or the errors of every bad line."""
+    if not isinstance(lines, list) or not lines:
+        raise DomainError(_("The cart is empty: add at least one item."), field="lines")
+    merged: dict[int, int] = {}
+    errors = []
+    for n, line in enumerate(lines):
+        item_id = line.get("item_id") if isinstance(line, dict) else None
+        qty = line.get("qty") if isinstance(line, dict) else None
+        if isinstance(item_id, bool) or not isinstance(item_id, int):
+            errors.append((f"lines.{n}.item_id", _("Give the item's id.")))
+        elif isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= MAX_QTY:
+            errors.append((f"lines.{n}.qty", _("The quantity is a whole number from 1 to 999.")))
+        else:
+            merged[item_id] = merged.get(item_id, 0) + qty
+    raise_field_errors(errors)
+    if any(q > MAX_QTY for q in merged.values()):
+        raise DomainError(_("The quantity is a whole number from 1 to 999."), field="lines")
+    return sorted(merged.items())
+
+
+def _digest(shop_id: int, household_id: int, lines: list[tuple[int, int]]) -> str:
+    return hashlib.sha256(json.dumps([shop_id, household_id, lines]).encode()).hexdigest()
+
+
+def by_key(key: str) -> Redemption | None:
+    return db.session.scalar(select(Redemption).where(Redemption.idempotency_key == key))
+
+
+def _check_key(key) -> None:
+    if not isinstance(key, str) or not KEY_RE.match(key):
+        raise DomainError(_("The Idempotency-Key must be 8–120 letters, digits or '-_.:'."), field="idempotency_key")
+
+
+def replay(shop: Shop, key, lines) -> Redemption | None:
+    """The redemption made earlier under `key`, when this is a retry of it (checked before the card is
+    read again: a phone QR works once, and the retry must still get its receipt)."""
+    _check_key(key)
+    earlier = by_key(key)
+    if earlier is None:
+        return None
+    if earlier.shop_id != shop.id or earlier.digest != _digest(shop.id, earlier.household_id, parse_lines(lines)):
+        raise IdempotencyMismatch(_("This Idempotency-Key was already used for a different checkout."))
+    return earlier
+
+
+def _earlier(key: str, digest: str) -> Redemption | None:
+    earlier = by_key(key)
+    if earlier is not None and earlier.digest != digest:
+        raise IdempotencyMismatch(_("This Idempotency-Key was already used for a different checkout."))
+    return earlier
+
+
+def needs_pin(household: Household, total: int) -> bool:
+    return total > settings_for(household.unit).pin_threshold
+
+
+def _pin_logins(household: Household) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Member, Member.id == User.member_id)
+            .where(Member.household_id == household.id, User.pin_hash.is_not(None), User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
+def check_pin(household: Household, pin) -> None:
+    """The PIN of any resident login of the household. A wrong PIN counts against every unlocked login
+    of the household (five in a row lock them, as at sign-in); the caller commits before reporting it."""
+    logins = _pin_logins(household)
+    if not logins:
+        raise PinNeeded(
+            _("This household has no PIN yet; the unit admin can set one on the household's page."), field="pin"
+        )
+    if not isinstance(pin, str) or not pin.strip():
+        raise PinNeeded(_("This amount needs the household's PIN."), field="pin")
+    unlocked = [u for u in logins if u.pin_locked_at is None]
+    if not unlocked:
+        raise PinNeeded(_("The household's PIN is locked after too many wrong tries; ask the unit admin."), field="pin")
+    for user in unlocked:
+        if check_password_hash(user.pin_hash, pin.strip()):
+            user.pin_failures = 0
+            return
+    for user in unlocked:
+        user.pin_failures += 1
+        if user.pin_failures >= MAX_FAILURES:
+            user.pin_locked_at = utcnow()
+            audit.record("auth.pin_locked", user)
+    audit.record("shop.pin_failed", household, unit_id=household.unit_id)
+    raise WrongPin(_("The PIN is not right."), field="pin")
+
+
+def redeem(
+    shop: Shop,
+    household: Household,
+    lines,
+    key: str,
+    actor,
+    pin=None,
+    via: str = "card",
+    card_id: int | None = None,
+    phone: cards.Resolved | None = None,
+) -> tuple[Redemption, bool]:
+    """Check out `lines` for `household`, once per `key`: (the redemption, True) the first time,
+    (the same redemption, False) on a replay. Refused with nothing written when the balance or a
+    stock is short, the PIN is missing or wrong, or the shop does not serve the household."""
+    require_clerk(shop, actor)
+    _check_key(key)
+    wanted = parse_lines(lines)
+    digest = _digest(shop.id, household.id, wanted)
+    earlier = _earlier(key, digest)
+    if earlier is not None:
+        return earlier, False
+    _check_household(shop, household)
+    items = {
+        i.id: i
+        for i in db.session.scalars(select(Item).where(Item.id.in_([i for i, _q in wanted])))
+        if i.shop_id == shop.id
+    }
+    errors = []
+    for n, (item_id, _qty) in enumerate(wanted):
+        item = items.get(item_id)
+        if item is None:
+            errors.append((f"lines.{n}.item_id", _("This shop has no item with the id %(id)s.", id=item_id)))
+        elif not item.active:
+            errors.append((f"item_{item_id}", _("%(name)s is no longer sold.", name=item.name)))
+    raise_field_errors(errors)
+    total = sum(items[i].price * q for i, q in wanted)
+    if needs_pin(household, total):
+        check_pin(household, pin)
+    account = ledger.household_account(household.id)
+    balance = ledger.current_balance(account.id)
+    if balance < total:  # a quick answer; the guarded update below is what holds under concurrency
+        raise _short(balance, total)
+    try:
+        with db.session.begin_nested():
+            if phone is not None:
+                cards.consume(phone)
+            redemption = Redemption(
+                shop_id=shop.id,
+                household_id=household.id,
+                clerk_id=getattr(actor, "id", None),
+                idempotency_key=key,
+                digest=digest,
+                total=total,
+                balance_after=0,
+                via=via,
+                card_id=card_id,
+            )
+            redemption.lines = [
+                RedemptionLine(item_id=i, name=items[i].name, qty=q, price=items[i].price) for i, q in wanted
+            ]
+            db.session.add(redemption)
+            db.session.flush()
+            for item_id, qty in wanted:  # by item id: the lock order
+                _move(items[item_id], -qty, "redemption", "", actor, redemption)
+            memo = "、".join(f"{items[i].name}×{q}" for i, q in wanted)
+            try:
+                redemption.transfer = ledger.transfer(
+                    account,
+                    shop.account,
+                    total,
+                    "redemption",
+                    source=("redemption", redemption.id),
+                    idempotency_key=f"redemption:{redemption.id}",
+                    actor=actor,
+                    memo=memo,
+                    audited=False,
+                )
+            except InsufficientBalance:
+                raise _short(ledger.current_balance(account.id), total) from None
+            redemption.balance_after = ledger.current_balance(account.id)
+            db.session.flush()
+    except IntegrityError:
+        # The same key was checked out at this moment by a double tap or a retry: that one stands.
+        earlier = _earlier(key, digest)
+        if earlier is None:
+            raise
+        return earlier, False
+    audit.record(
+        "shop.redeem",
+        redemption,
+        actor=actor,
+        unit_id=household.unit_id,
+        shop_id=shop.id,
+        total=total,
+        household_id=household.id,
+    )
+    return redemption, True
+
+
+def _short(balance: int, total: int) -> InsufficientBalance:
+    return InsufficientBalance(
+        _("Not enough points: the balance is %(balance)s, %(points)s needed.", balance=balance, points=total),
+        field="total",
+    )
+
+
+def can_void(redemption: Redemption) -> bool:
+    return redemption.voided_at is None and to_local(redemption.created_at).date() == today()
+
+
+def void(redemption: Redemption, reason: str, actor) -> Redemption:
+    """Undo a checkout on the day it was made: the points go back (a reversal) and the goods back on
+    the shelf. Never twice."""
+    require_clerk(redemption.shop, actor)
+    reason = (reason or "").strip() if isinstance(reason, str) else ""
+    if not reason:
+        raise DomainError(_("Please give a reason for voiding."), field="reason")
+    if len(reason) > 200:
+        raise DomainError(_("At most %(n)s characters.", n=200), field="reason")
+    # Lock the redemption: a second void waits here, then finds it voided.
+    db.session.execute(select(Redemption.id).where(Redemption.id == redemption.id).with_for_update()).scalar_one()
+    db.session.refresh(redemption, ["voided_at"])
+    if redemption.voided_at is not None:
+        raise AlreadyVoided(_("This redemption has already been voided."))
+    if to_local(redemption.created_at).date() != today():
+        raise Conflict(_("A redemption can be voided only on the day it was made."))
+    with db.session.begin_nested():
+        for line in sorted(redemption.lines, key=lambda line: line.item_id):
+            _move(db.session.get(Item, line.item_id), line.qty, "void", reason, actor, redemption)
+        ledger.reverse(redemption.transfer, actor, reason, kind="void")
+        redemption.voided_at = utcnow()
+        redemption.voided_by_id = getattr(actor, "id", None)
+        redemption.void_reason = reason
+        db.session.flush()
+    audit.record("shop.void", redemption, actor=actor, unit_id=redemption.household.unit_id, reason=reason)
+    return redemption
