@@ -40,6 +40,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .public.views import bp as main_bp
     from .scoring.board import bp as board_bp
     from .scoring.views import bp as scoring_bp
+    from .shop.report_views import bp as shop_reports_bp
+    from .shop.views import bp as shop_bp
     from .units.views import bp as units_bp
 
     for bp in (
@@ -52,6 +54,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         users_bp,
         scoring_bp,
         board_bp,
+        shop_bp,
+        shop_reports_bp,
         api_bp,
     ):
         app.register_blueprint(bp)

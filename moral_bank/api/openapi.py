@@ -53,6 +53,48 @@ UNIT_CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": 
 NOTICE_ID = {"name": "notice_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 HOUSEHOLD_ID = {"name": "household_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
+SHOP_ID = {"name": "shop_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+REDEMPTION_ID = {"name": "redemption_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+SHOP = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "unit": {"type": "string"},
+        "name": {"type": "string"},
+        "served": {"type": "array", "items": {"type": "string"}},
+        "active": {"type": "boolean"},
+        "balance": {"type": "integer", "description": "points taken in, net of voids"},
+    },
+}
+ITEM = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "price": {"type": "integer"},
+        "stock": {"type": "integer"},
+        "low_stock": {"type": "integer"},
+        "is_low": {"type": "boolean"},
+        "active": {"type": "boolean"},
+    },
+}
+REDEMPTION = {
+    "type": "object",
+    "required": ["id", "receipt_no", "total", "balance_after"],
+    "properties": {
+        "id": {"type": "integer"},
+        "receipt_no": {"type": "string"},
+        "shop_id": {"type": "integer"},
+        "household_id": {"type": "integer"},
+        "total": {"type": "integer"},
+        "balance_after": {"type": "integer"},
+        "lines": {"type": "array", "items": {"type": "object"}},
+        "created_at": {"type": "string", "format": "date-time"},
+        "voided": {"type": "boolean"},
+        "void_reason": {"type": "string", "nullable": True},
+    },
+}
+
 
 def _review_operation(noun: str, id_name: str) -> dict:
     return {
@@ -309,6 +351,146 @@ def document() -> dict:
                     },
                 }
             },
+            "/shops": {
+                "post": {
+                    "summary": "Open a shop for a unit; it serves the unit's subtree and the listed units",
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["unit", "name"],
+                            "properties": {
+                                "unit": {"type": "string", "description": "the owning unit's code"},
+                                "name": {"type": "string", "maxLength": 100},
+                                "served": {"type": "array", "items": {"type": "string"}, "description": "unit codes"},
+                            },
+                        }
+                    ),
+                    "responses": {"201": _json(SHOP, "Opened"), **_errors(401, 403, 404, 422)},
+                }
+            },
+            "/shops/{shop_id}/items": {
+                "get": {
+                    "summary": "The shop's items with price and stock",
+                    "parameters": [SHOP_ID],
+                    "responses": {
+                        "200": _json({"type": "object", "properties": {"items": {"type": "array", "items": ITEM}}}),
+                        **_errors(401, 403, 404),
+                    },
+                },
+                "post": {
+                    "summary": "Add an item (its opening stock is recorded as a restock)",
+                    "parameters": [SHOP_ID],
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["name", "price"],
+                            "properties": {
+                                "name": {"type": "string", "maxLength": 100},
+                                "price": {"type": "integer", "minimum": 1},
+                                "stock": {"type": "integer", "minimum": 0},
+                                "low_stock": {"type": "integer", "minimum": 0},
+                            },
+                        }
+                    ),
+                    "responses": {"201": _json(ITEM, "Added"), **_errors(401, 403, 404, 422)},
+                },
+            },
+            "/shops/{shop_id}/items/{item_id}/stock": {
+                "post": {
+                    "summary": "A restock (qty more) or a stock-take (qty counted, with a reason)",
+                    "parameters": [
+                        SHOP_ID,
+                        {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                    ],
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["kind", "qty"],
+                            "properties": {
+                                "kind": {"type": "string", "enum": ["restock", "stocktake"]},
+                                "qty": {"type": "integer", "minimum": 0},
+                                "reason": {"type": "string", "maxLength": 200},
+                            },
+                        }
+                    ),
+                    "responses": {
+                        "201": _json({"type": "object", "properties": {"item": ITEM, "movement": {"type": "object"}}}),
+                        "200": _json(
+                            {"type": "object", "properties": {"item": ITEM}}, "The count matched: nothing recorded"
+                        ),
+                        **_errors(401, 403, 404, 409, 422),
+                    },
+                }
+            },
+            "/redemptions": {
+                "post": {
+                    "summary": "Check out: points leave the household's account, stock leaves the shelf, once per key",
+                    "parameters": [
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{8,120}$"},
+                        }
+                    ],
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["card", "shop_id", "lines"],
+                            "properties": {
+                                "card": {"type": "string", "description": "a card or phone QR token, or a short code"},
+                                "shop_id": {"type": "integer"},
+                                "lines": {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["item_id", "qty"],
+                                        "properties": {
+                                            "item_id": {"type": "integer"},
+                                            "qty": {"type": "integer", "minimum": 1, "maximum": 999},
+                                        },
+                                    },
+                                },
+                                "pin": {"type": "string", "description": "needed above the unit's PIN threshold"},
+                            },
+                        }
+                    ),
+                    "responses": {
+                        "201": _json(REDEMPTION, "Redeemed"),
+                        "200": _json(REDEMPTION, "A replay of the same key: the first result"),
+                        "409": _json(
+                            ERROR, "Not enough points or stock, or the card was refused; error.message says why"
+                        ),
+                        **_errors(401, 403, 404, 422),
+                    },
+                }
+            },
+            "/redemptions/{redemption_id}": {
+                "get": {
+                    "summary": "A redemption (the receipt)",
+                    "parameters": [REDEMPTION_ID],
+                    "responses": {"200": _json(REDEMPTION), **_errors(401, 403, 404)},
+                }
+            },
+            "/redemptions/{redemption_id}/void": {
+                "post": {
+                    "summary": "Void a redemption on its day: the points go back, the goods back on the shelf",
+                    "parameters": [REDEMPTION_ID],
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["reason"],
+                            "properties": {"reason": {"type": "string", "maxLength": 200}},
+                        }
+                    ),
+                    "responses": {
+                        "200": _json(REDEMPTION, "Voided"),
+                        "409": _json(ERROR, "Already voided, or not made today"),
+                        **_errors(401, 403, 404, 422),
+                    },
+                }
+            },
             "/units/{code}/notices": {
                 "get": {
                     "summary": "The unit's notice-board batches, newest first",
@@ -513,15 +695,17 @@ def document() -> dict:
                     "properties": {
                         "notice_days": {"type": "integer", "minimum": 0, "maximum": 30},
                         "name_privacy": {"type": "string", "enum": ["masked", "full"]},
+                        "pin_threshold": {"type": "integer", "minimum": 0, "maximum": 100000},
                     },
                 },
                 "UnitSettingsResult": {
                     "type": "object",
-                    "required": ["unit", "notice_days", "name_privacy"],
+                    "required": ["unit", "notice_days", "name_privacy", "pin_threshold"],
                     "properties": {
                         "unit": {"type": "string"},
                         "notice_days": {"type": "integer"},
                         "name_privacy": {"type": "string"},
+                        "pin_threshold": {"type": "integer"},
                     },
                 },
                 "RatingSheet": {

@@ -184,7 +184,12 @@ def unit_settings(code: str):
     unit = _unit(code, *ADMINS)
     settings = scoring.update_settings(unit, _json_body(), current_user)
     db.session.commit()
-    return jsonify(unit=unit.code, notice_days=settings.notice_days, name_privacy=settings.name_privacy)
+    return jsonify(
+        unit=unit.code,
+        notice_days=settings.notice_days,
+        name_privacy=settings.name_privacy,
+        pin_threshold=settings.pin_threshold,
+    )
 
 
 @bp.put("/units/<code>/assignments")

@@ -109,6 +109,12 @@ class SettingsForm(FlaskForm):
         choices=[SelectChoice("masked", _l("Masked, like 王*保")), SelectChoice("full", _l("In full"))],
         validate_choice=False,
     )
+    pin_threshold = StringField(
+        _l("Shop: PIN needed above (points)"),
+        validators=[required(), max_length(6)],
+        render_kw={"inputmode": "numeric"},
+        description=_l("A redemption worth more than this needs the household's PIN (0: always)."),
+    )
 
 
 class AssignForm(FlaskForm):

@@ -416,10 +416,21 @@ def settings_page(unit_id: int):
     unit = db.get_or_404(Unit, unit_id)
     require_unit(unit, *ADMINS)
     current = service.settings_for(unit)
-    form = SettingsForm(data={"notice_days": str(current.notice_days), "name_privacy": current.name_privacy})
+    form = SettingsForm(
+        data={
+            "notice_days": str(current.notice_days),
+            "name_privacy": current.name_privacy,
+            "pin_threshold": str(current.pin_threshold),
+        }
+    )
     if form.validate_on_submit():
-        days = form.notice_days.data.strip()
-        changes = {"notice_days": int(days) if days.isascii() and days.isdigit() else days}
+        changes = {
+            name: int(text) if text.isascii() and text.isdigit() else text
+            for name, text in (
+                ("notice_days", form.notice_days.data.strip()),
+                ("pin_threshold", form.pin_threshold.data.strip()),
+            )
+        }
         changes["name_privacy"] = form.name_privacy.data
         try:
             service.update_settings(unit, changes, current_user)

@@ -237,7 +237,7 @@ def _move(item: Item, delta: int, kind: str, reason: str, actor, redemption: Red
             delta=delta,
             stock_after=stock_after,
             reason=reason[:200],
-            redemption=redemption,
+            redemption_id=redemption.id if redemption is not None else None,
             actor_id=getattr(actor, "id", None),
         )
     )
