@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 from moral_bank import create_app
 from moral_bank.auth import service as auth
 from moral_bank.scoring import notices
+from moral_bank.shop import service as shop
 
 from . import factories
-from .test_permissions import endpoints
+from .test_permissions import _shop_args, _shops, endpoints
 
 # Field names the app's forms and API read, plus a few it never heard of.
 FIELDS = [
@@ -41,6 +42,21 @@ FIELDS = [
     "per_page",
     "q",
     "unit",
+    "price",
+    "stock",
+    "low_stock",
+    "qty",
+    "qty_1",
+    "reason",
+    "pin",
+    "served",
+    "card",
+    "shop_id",
+    "lines",
+    "active",
+    "month",
+    "format",
+    "layout",
     "zzz",
 ]
 TEXT = st.one_of(
@@ -93,6 +109,12 @@ def url(app, world, endpoint: str) -> str:
         "line_id": objection.line_id,
         "token": notices.receipt_token(objection),
     }
+    _shops(world)
+    values.update(_shop_args(world.h1))
+    if endpoint == "shop.cart":
+        with app.test_request_context():
+            cart = shop.Cart(values["shop_id"], world.h1.id, "card", None, "bad-input-cart")
+            values["token"] = shop.cart_token(cart)
     rule = next(app.url_map.iter_rules(endpoint=endpoint))
     with app.test_request_context():
         return url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})

@@ -11,6 +11,8 @@ from moral_bank.core.permissions import ADMINS, ANY_ROLE, STAFF
 from moral_bank.scoring import notices
 from moral_bank.scoring import service as scoring
 from moral_bank.scoring.models import Notice, NoticeLine, Objection
+from moral_bank.shop import service as shop
+from moral_bank.shop.models import Item, Redemption
 
 from . import factories
 from .conftest import wipe
@@ -103,6 +105,27 @@ EXPECTED = {
     "board.board": PUBLIC,
     "board.objection": PUBLIC,
     "board.receipt": PUBLIC,
+    "shop.index": A | {"clerk"},
+    "shop.create": A,
+    "shop.detail": A | {"clerk"},
+    "shop.served": A,
+    "shop.item": A | {"clerk"},
+    "shop.stock": A | {"clerk"},
+    "shop.catalog": PUBLIC,
+    "shop.item_photo": PUBLIC,
+    "shop.checkout": A | {"clerk"},
+    "shop.cart": A | {"clerk"},
+    "shop.receipt": A | {"clerk"},
+    "shop.void": A | {"clerk"},
+    "api.create_shop": A,
+    "api.shop_items": A | {"clerk"},
+    "api.add_shop_item": A | {"clerk"},
+    "api.move_item_stock": A | {"clerk"},
+    "api.create_redemption": A | {"clerk"},
+    "api.redemption_detail": A | {"clerk"},
+    "api.void_redemption": A | {"clerk"},
+    "shop_reports.shop_report": A | {"clerk"},
+    "shop_reports.points_report": A,
 }
 
 # The same object routes pointed at another township's village: only the county admin reaches it.
@@ -148,6 +171,21 @@ OUTSIDE = {
     "scoring.settings_page",
     "scoring.assignments_page",
     "scoring.rubric_page",
+    "shop.detail",
+    "shop.served",
+    "shop.item",
+    "shop.stock",
+    "shop.checkout",
+    "shop.cart",
+    "shop.receipt",
+    "shop.void",
+    "api.shop_items",
+    "api.add_shop_item",
+    "api.move_item_stock",
+    "api.redemption_detail",
+    "api.void_redemption",
+    "shop_reports.shop_report",
+    "shop_reports.points_report",
 }
 
 
@@ -189,7 +227,27 @@ def url_args(world, outside: bool) -> dict:
         "objection_id": db.session.scalar(select(Objection.id)),
         "line_id": db.session.scalar(select(NoticeLine.id)),
         "token": notices.receipt_token(db.session.scalar(select(Objection))),
+        **_shop_args(h),
     }
+
+
+def _shop_args(h) -> dict:
+    """The shop of the household's village, one of its items and a redemption of the household."""
+    redemption = db.session.scalar(select(Redemption).where(Redemption.household_id == h.id))
+    item_id = db.session.scalar(select(Item.id).where(Item.shop_id == redemption.shop_id))
+    return {"shop_id": redemption.shop_id, "item_id": item_id, "redemption_id": redemption.id}
+
+
+def _shops(world) -> None:
+    """A shop in each village, each with soap and one redemption by one of its households."""
+    for village, household, clerk in (
+        (world.village, world.h1, world.users["clerk"]),
+        (world.other_village, world.other_h, factories.user("far_clerk", "clerk", world.other_village)),
+    ):
+        s = shop.create_shop(village, "积分超市", [], world.users["county_admin"])
+        soap = shop.add_item(s, "肥皂", 5, 10, 2, clerk)
+        factories.award(household, 50, f"fund-{household.code}")
+        shop.redeem(s, household, [{"item_id": soap.id, "qty": 1}], f"perm-{household.code}-1", clerk)
 
 
 def request_as(app, world, role: str, endpoint: str, method: str, outside: bool):
@@ -228,6 +286,8 @@ def make_world():
     world = factories.world()
     scoring.assign(world.village, world.users["scorer"], ["H1"])
     factories.notice_with_objection(world)
+    _shops(world)
+    db.session.commit()
     return world
 
 

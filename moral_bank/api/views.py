@@ -531,9 +531,10 @@ def shop_items(shop_id: int):
 @bp.post("/shops/<int:shop_id>/items")
 @roles_required(*shop.CLERKS)
 def add_shop_item(shop_id: int):
+    found = _shop(shop_id)
     body = _json_body()
     item = shop.add_item(
-        _shop(shop_id),
+        found,
         body.get("name"),
         body.get("price"),
         body.get("stock", 0),

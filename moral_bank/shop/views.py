@@ -56,28 +56,35 @@ def _admin_units() -> list[Unit]:
 # --- shops and items (staff) -----------------------------------------------------------------
 
 
-@bp.route("/shops", methods=["GET", "POST"])
-@roles_required(*CLERKS)
-def index():
+def _shop_form() -> ShopForm:
     form = ShopForm()
     form.unit.choices = [SelectChoice(u.id, u.name) for u in _admin_units()]
-    if request.method == "POST":
-        if not has_role(current_user, ADMINS):
-            abort(403)
-        if form.validate_on_submit():
-            unit = db.session.get(Unit, form.unit.data)
-            require_unit(unit, *ADMINS)
-            try:
-                created = service.create_shop(unit, form.name.data, _codes(form.served.data), current_user)
-            except DomainError as exc:
-                db.session.rollback()
-                apply_form_error(form, exc)
-            else:
-                db.session.commit()
-                flash(_("Shop %(name)s opened.", name=created.name), "success")
-                return redirect(url_for("shop.detail", shop_id=created.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("shop/index.html", shops=service.shops_for(current_user), form=form), status
+    return form
+
+
+@bp.get("/shops")
+@roles_required(*CLERKS)
+def index():
+    return render_template("shop/index.html", shops=service.shops_for(current_user), form=_shop_form())
+
+
+@bp.post("/shops")
+@roles_required(*ADMINS)
+def create():
+    form = _shop_form()
+    if form.validate_on_submit():
+        unit = db.session.get(Unit, form.unit.data)
+        require_unit(unit, *ADMINS)
+        try:
+            created = service.create_shop(unit, form.name.data, _codes(form.served.data), current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Shop %(name)s opened.", name=created.name), "success")
+            return redirect(url_for("shop.detail", shop_id=created.id))
+    return render_template("shop/index.html", shops=service.shops_for(current_user), form=form), 422
 
 
 @bp.route("/shops/<int:shop_id>", methods=["GET", "POST"])
