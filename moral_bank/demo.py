@@ -14,6 +14,7 @@ from .core.db import db, utcnow
 from .households import service as households
 from .scoring import deeds, notices, review, sheets
 from .scoring import service as scoring
+from .shop import service as shop
 from .units import service as units
 
 PASSWORD = "demo-2026"
@@ -161,6 +162,36 @@ def seed_scoring(village, scorer, head) -> None:
     review.review(_rate(village, "SZ009", this_month, 8, scorer), True, "", head)
 
 
+# (name, price, stock, low-stock level): prices as the villages set them, about ¥1 a point.
+SHOP_ITEMS = [
+    ("肥皂", 5, 40, 10),
+    ("牙膏", 5, 30, 10),
+    ("洗衣粉", 20, 15, 5),
+    ("毛巾", 10, 25, 5),
+    ("酱油", 12, 20, 5),
+    ("大米 10斤", 50, 12, 3),
+    ("食用油 5L", 85, 4, 5),
+    ("保温杯", 60, 6, 2),
+]
+
+
+def seed_shop(village, head, clerk) -> None:
+    """The village's points shop, stocked, with this morning's redemptions (one of them voided) and an
+    item running low; the township's shop serves another village too."""
+    if shop.shops_for(head):
+        return
+    s = shop.create_shop(village, "山中村积分超市", [], head)
+    items = {name: shop.add_item(s, name, price, stock, low, clerk) for name, price, stock, low in SHOP_ITEMS}
+    for code, basket in (("SZ001", {"肥皂": 2, "酱油": 1}), ("SZ003", {"大米 10斤": 1}), ("SZ005", {"洗衣粉": 1})):
+        household = households.by_code(village, code)
+        lines = [{"item_id": items[name].id, "qty": qty} for name, qty in basket.items()]
+        done, _created = shop.redeem(s, household, lines, f"demo-{code}-checkout", clerk)
+        if code == "SZ005":
+            shop.void(done, "顾客改换其他商品", clerk)
+    township = units.by_code("PX-KC")
+    shop.create_shop(township, "克城镇积分超市", ["PX-HLG-HLG"], auth.by_username("county"))
+
+
 def seed() -> list[tuple[str, str, str, str]]:
     for code, name, kind, parent in UNITS:
         if units.by_code(code) is None:
@@ -198,6 +229,7 @@ def seed() -> list[tuple[str, str, str, str]]:
     if not scoring.assigned_household_ids(scorer, village):
         scoring.assign(village, scorer, [f"SZ{i:03d}" for i in range(1, 11)])
     seed_scoring(village, scorer, auth.by_username("shanzhong"))
+    seed_shop(village, auth.by_username("shanzhong"), auth.by_username("clerk"))
     resident = auth.by_username("wangsibao")
     if resident.phone is None:
         pins.set_pin(resident.member, RESIDENT_PHONE, RESIDENT_PIN, auth.by_username("shanzhong"))

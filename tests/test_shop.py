@@ -409,3 +409,21 @@ def test_another_village_clerk_cannot_use_the_shop(app, client, world, store):
     c.post("/login", data={"username": other_clerk.username, "password": factories.PASSWORD})
     assert c.get(f"/shops/{s.id}/checkout").status_code == 403
     assert c.get(f"/shops/{s.id}").status_code == 403
+
+
+def test_the_passbook_shows_each_redemption_with_its_items_and_each_void_with_its_reason(login_as, world, store):
+    s, soap, _oil, rice = store
+    clerk = world.users["clerk"]
+    kept, _ = shop.redeem(
+        s, world.h1, [{"item_id": soap.id, "qty": 2}, {"item_id": rice.id, "qty": 1}], "pb-key-0001", clerk
+    )
+    undone, _ = shop.redeem(s, world.h1, [{"item_id": soap.id, "qty": 1}], "pb-key-0002", clerk)
+    shop.void(undone, "拿错了", clerk)
+    db.session.commit()
+    resident = login_as("resident")
+    resident.post("/language", data={"locale": "en"})
+    page = resident.get(f"/households/{world.h1.id}/passbook").get_data(as_text=True)
+    assert "Redeemed at 山中村积分超市" in page
+    assert f"肥皂×2、大米×1 · receipt {kept.receipt_no}" in page
+    assert f"拿错了 · receipt {undone.receipt_no}" in page and "Voided redemption" in page
+    assert 'data-testid="balance">40<' in page

@@ -74,6 +74,7 @@ def init_app(app: Flask) -> None:
         locale = str(get_locale())
         return {
             "is_admin": has_role(current_user, ADMINS),
+            "is_shop_staff": has_role(current_user, (*ADMINS, "clerk")),
             "role_labels": ROLE_LABELS,
             "kind_labels": KIND_LABELS,
             "locales": LOCALES,

@@ -16,6 +16,7 @@ from ..households.models import Household
 from ..ledger import service as ledger
 from ..ledger.models import TRANSFER_KIND_LABELS, Account, Entry, Transfer
 from ..scoring.models import CATEGORIES, CATEGORY_LABELS, Deed, DeedCategory, RatingSheet, RubricItem, SheetScore
+from ..shop.models import Redemption, Shop
 from ..units.models import Unit
 
 MONTHS_PER_PAGE = 12
@@ -175,9 +176,23 @@ def _sources(rows) -> tuple[dict[int, tuple[str, list]], dict[int, tuple[str, st
     return sheets, deeds
 
 
+def _shops(rows) -> dict[int, tuple[str, str]]:
+    """redemption id → (shop name, receipt no.) for the redemptions and voids behind these rows."""
+    ids = {r.source_id for r in rows if r.source_type == "redemption"}
+    if not ids:
+        return {}
+    found = db.session.execute(
+        select(Redemption.id, Redemption.shop_id, Shop.name)
+        .join(Shop, Shop.id == Redemption.shop_id)
+        .where(Redemption.id.in_(ids))
+    )
+    return {rid: (name, Redemption(id=rid, shop_id=shop_id).receipt_no) for rid, shop_id, name in found}
+
+
 def _lines(rows) -> list[tuple[str, Line]]:
     """(month, line) for each row, each explained by its source."""
     sheets, deeds = _sources(rows)
+    shops = _shops(rows)
     kinds = {k: str(label) for k, label in TRANSFER_KIND_LABELS.items()}
     local = zone()
     out = []
@@ -193,6 +208,11 @@ def _lines(rows) -> list[tuple[str, Line]]:
             elif source_type == "deed" and source_id in deeds:
                 line.label, reason = deeds[source_id]
                 line.detail = memo or reason
+            elif source_type == "redemption" and source_id in shops:
+                shop_name, receipt_no = shops[source_id]
+                if kind == "redemption":  # the memo lists the items; a void's memo is its reason
+                    line.label = _("Redeemed at %(shop)s", shop=shop_name)
+                line.detail = _("%(memo)s · receipt %(no)s", memo=memo, no=receipt_no)
         out.append((f"{moment.year:04d}-{moment.month:02d}", line))
     return out
 
