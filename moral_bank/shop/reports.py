@@ -14,13 +14,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import aliased
 
 from ..core.db import db
 from ..core.errors import DomainError
 from ..core.time import month_of, zone
 from ..households.models import Household
-from ..ledger.models import Account, Entry
+from ..ledger.models import Account, Entry, Transfer
 from ..scoring.service import MONTH_RE
 from ..units.models import MORAL_BANK_KINDS, Unit
 from .models import Item, Redemption, RedemptionLine, Shop
@@ -112,7 +111,7 @@ def shop_days(shop: Shop, month: str) -> ShopMonth:
             _day_number(Redemption.created_at, month).label("day"),
             case((kept, 1), else_=0).label("kept"),
             case((kept, Redemption.total), else_=0).label("points"),
-            case((kept, pieces), else_=0).label("items"),
+            case((kept, pieces), else_=0).label("pieces"),
         )
         .where(Redemption.shop_id == shop.id, Redemption.created_at >= start, Redemption.created_at < end)
         .subquery()
@@ -124,7 +123,7 @@ def shop_days(shop: Shop, month: str) -> ShopMonth:
             func.sum(per_redemption.c.kept),
             func.count() - func.sum(per_redemption.c.kept),
             func.sum(per_redemption.c.points),
-            func.sum(per_redemption.c.items),
+            func.sum(per_redemption.c.pieces),
         )
         .group_by(per_redemption.c.day)
         .order_by(per_redemption.c.day)
@@ -201,8 +200,9 @@ class PointsMonth:
 
 def unit_points(area: Unit, month: str) -> PointsMonth:
     """Per village or community at or under `area`: households, points issued and redeemed in
-    `month`, and outstanding at its end. Four GROUP BY queries, whatever the number of households.
+    `month`, and outstanding at its end: three GROUP BY queries, whatever the number of households.
 
+    - households: those registered before the month's end;
     - issued: the sum of household entries in the month whose transfer's other account is an
       issuance account (awards, less deductions, corrections of awards and any yearly reset);
     - redeemed: minus the sum of household entries in the month whose other account is a shop's
@@ -229,28 +229,25 @@ def unit_points(area: Unit, month: str) -> PointsMonth:
     for unit_id, n in counted:
         rows[unit_id].households = int(n)
 
-    mine, other_side, other = aliased(Account), aliased(Entry), aliased(Account)
+    # The other side of each household entry, read from its transfer (a join by primary key; a
+    # self-join of the entries was about three times slower on a county's 1.4 million entries).
+    other = case((Transfer.from_account_id == Entry.account_id, Transfer.to_account_id), else_=Transfer.from_account_id)
     flows = db.session.execute(
-        select(mine.unit_id, other.kind, func.sum(Entry.amount))
+        select(Account.unit_id, other, func.sum(Entry.amount))
         .select_from(Entry)
-        .join(mine, mine.id == Entry.account_id)
-        .join(Unit, Unit.id == mine.unit_id)
-        .join(other_side, and_(other_side.transfer_id == Entry.transfer_id, other_side.id != Entry.id))
-        .join(other, other.id == other_side.account_id)
-        .where(
-            under,
-            mine.kind == "household",
-            other.kind.in_(("issuance", "shop")),
-            Entry.created_at >= start,
-            Entry.created_at < end,
-        )
-        .group_by(mine.unit_id, other.kind)
-    )
-    for unit_id, kind, amount in flows:
-        if kind == "issuance":
-            rows[unit_id].issued = int(amount)
-        else:
-            rows[unit_id].redeemed = -int(amount)
+        .join(Account, Account.id == Entry.account_id)
+        .join(Unit, Unit.id == Account.unit_id)
+        .join(Transfer, Transfer.id == Entry.transfer_id)
+        .where(under, Account.kind == "household", Entry.created_at >= start, Entry.created_at < end)
+        .group_by(Account.unit_id, other)
+    ).all()
+    others = {other_id for _u, other_id, _a in flows}
+    kinds = dict(db.session.execute(select(Account.id, Account.kind).where(Account.id.in_(others))).all())
+    for unit_id, other_id, amount in flows:
+        if kinds[other_id] == "issuance":
+            rows[unit_id].issued += int(amount)
+        elif kinds[other_id] == "shop":
+            rows[unit_id].redeemed -= int(amount)
 
     held = db.session.execute(
         select(Account.unit_id, func.sum(Entry.amount))
