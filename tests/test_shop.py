@@ -154,7 +154,7 @@ def test_the_pin_is_asked_above_the_threshold_and_wrong_tries_lock(world, store)
     one_oil = [{"item_id": oil.id, "qty": 1}]
     scoring.update_settings(world.village, {"pin_threshold": 80})
     # The resident login of H1 has no PIN yet.
-    with pytest.raises(shop.PinNeeded, match="no PIN"):
+    with pytest.raises(shop.PinNeeded, match="还没有 PIN"):
         shop.redeem(s, world.h1, one_oil, "key-pin-0001", clerk)
     pins.set_pin(world.h1.members[0], "13900001234", "2468", world.users["unit_admin"])
     with pytest.raises(shop.PinNeeded):
@@ -163,7 +163,7 @@ def test_the_pin_is_asked_above_the_threshold_and_wrong_tries_lock(world, store)
         with pytest.raises(shop.WrongPin):
             shop.redeem(s, world.h1, one_oil, f"key-pin-1{n:03d}", clerk, pin="1111")
         db.session.commit()  # as the views do: the wrong try is counted
-    with pytest.raises(shop.PinNeeded, match="locked"):
+    with pytest.raises(shop.PinNeeded, match="锁定"):
         shop.redeem(s, world.h1, one_oil, "key-pin-0003", clerk, pin="2468")
     pins.unlock(world.h1.members[0], world.users["unit_admin"])
     r, _ = shop.redeem(s, world.h1, one_oil, "key-pin-0004", clerk, pin="2468")
@@ -197,7 +197,7 @@ def test_void_restocks_and_reverses_once_and_only_the_same_day(world, store):
     db.session.commit()
     db.session.expire_all()
     assert not shop.can_void(old)
-    with pytest.raises(DomainError, match="day"):
+    with pytest.raises(DomainError, match="当天"):
         shop.void(old, "too late", clerk)
 
 
@@ -374,9 +374,9 @@ def test_cart_refusals_keep_the_cart(login_as, world, store):
     assert short.status_code == 409  # 175 points: under the PIN threshold, over the balance
     assert 'value="2"' in body and 'value="1"' in body
     empty = clerk.post(cart_url, data={})
-    assert empty.status_code == 422 and "empty" in empty.get_data(as_text=True)
+    assert empty.status_code == 422 and "购物单是空的" in empty.get_data(as_text=True)
     tampered = clerk.get(cart_url[:-3] + "abc", follow_redirects=True)
-    assert "scan the card again" in tampered.get_data(as_text=True)
+    assert "重新扫卡" in tampered.get_data(as_text=True)
 
 
 def test_shop_admin_pages_and_public_catalog(login_as, client, world, store):

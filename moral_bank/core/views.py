@@ -16,7 +16,7 @@ def download(fmt: str, basename: str, columns: tuple[str, ...], rows) -> Respons
         abort(404)
     body = to_csv(columns, rows) if fmt == "csv" else to_xlsx(columns, rows)
     return Response(
-        body, mimetype=MIMETYPES[fmt], headers={"Content-Disposition": f'attachment; filename="{basename}.{fmt}"'}
+        body, content_type=MIMETYPES[fmt], headers={"Content-Disposition": f'attachment; filename="{basename}.{fmt}"'}
     )
 
 
