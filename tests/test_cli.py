@@ -167,8 +167,10 @@ def test_seed_demo_twice_is_idempotent(runner):
     assert first["unit"] == len(demo.UNITS)
     assert first["household"] == 40
     assert first["user_account"] == len(demo.LOGINS)
-    # Last month's sheets and deeds, posted, and one correction (a reversal and a new entry).
-    assert first["transfer"] == 20 + len(demo.LAST_MONTH_DEEDS) + 2
+    # Last month's sheets and deeds, posted, and one correction (a reversal and a new entry);
+    # three redemptions at the shop, one of them voided.
+    assert first["transfer"] == 20 + len(demo.LAST_MONTH_DEEDS) + 2 + 3 + 1
+    assert (first["shop"], first["redemption"], first["shop_item"]) == (2, 3, len(demo.SHOP_ITEMS))
     assert (first["notice"], first["objection"]) == (2, 1)
     second_run = runner.invoke(args=["seed-demo"])
     assert second_run.exit_code == 0, second_run.output
@@ -176,7 +178,8 @@ def test_seed_demo_twice_is_idempotent(runner):
 
 
 def test_seed_demo_balances(runner):
-    """Last month's sheet plus its deeds: SZ001 +20 +15, SZ002 −5, SZ003 +50; this month is not posted yet."""
+    """Last month's sheet plus its deeds: SZ001 +20 +15, SZ002 −5, SZ003 +50; this month is not posted yet.
+    At the shop SZ001 spent 2 soap + 1 soy sauce (22), SZ003 a bag of rice (50); SZ005's purchase was voided."""
     runner.invoke(args=["seed-demo"])
     runner.invoke(args=["seed-demo"])
     balances = dict(
@@ -188,9 +191,9 @@ def test_seed_demo_balances(runner):
     )
     totals = {f"SZ{n + 1:03d}": sum(demo.demo_scores(n).values()) for n in range(5)}
     assert balances == {
-        "SZ001": totals["SZ001"] + 35,
+        "SZ001": totals["SZ001"] + 35 - 22,
         "SZ002": totals["SZ002"] - 5,
-        "SZ003": totals["SZ003"] + 50,
+        "SZ003": totals["SZ003"] + 50 - 50,
         "SZ005": totals["SZ005"],
     }
 
