@@ -110,12 +110,14 @@ def test_settings_default_to_three_days_and_masked_names(world):
 def test_unit_admin_changes_settings_through_the_api(app, world):
     headers = bearer(world.users["unit_admin"])
     response = app.test_client().patch(
-        "/api/v1/units/V1/settings", json={"notice_days": 0, "name_privacy": "full"}, headers=headers
+        "/api/v1/units/V1/settings",
+        json={"notice_days": 0, "name_privacy": "full", "pin_threshold": 120},
+        headers=headers,
     )
     assert response.status_code == 200, response.json
-    assert response.json == {"unit": "V1", "notice_days": 0, "name_privacy": "full"}
+    assert response.json == {"unit": "V1", "notice_days": 0, "name_privacy": "full", "pin_threshold": 120}
     settings = scoring.settings_for(world.village)
-    assert (settings.notice_days, settings.name_privacy) == (0, "full")
+    assert (settings.notice_days, settings.name_privacy, settings.pin_threshold) == (0, "full", 120)
 
 
 @pytest.mark.parametrize(
@@ -126,6 +128,8 @@ def test_unit_admin_changes_settings_through_the_api(app, world):
         ({"notice_days": "3"}, "notice_days"),
         ({"notice_days": True}, "notice_days"),
         ({"name_privacy": "half"}, "name_privacy"),
+        ({"pin_threshold": -1}, "pin_threshold"),
+        ({"pin_threshold": "200"}, "pin_threshold"),
         ({"colour": "red"}, "colour"),
     ],
 )
