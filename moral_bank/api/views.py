@@ -588,12 +588,14 @@ def create_redemption():
             via=shop.via_of(code, found),
             card_id=found.card.id if found.card else None,
             phone=found if found.phone_nonce else None,
+            fresh=True,
         )
     except shop.WrongPin:
         db.session.commit()  # the failed try counts towards the lock-out
         raise
+    body = _redemption_json(redemption)  # before the commit, which would expire it
     db.session.commit()
-    return jsonify(_redemption_json(redemption)), 201 if created else 200
+    return jsonify(body), 201 if created else 200
 
 
 @bp.get("/redemptions/<int:redemption_id>")

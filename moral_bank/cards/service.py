@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLS
 from markupsafe import Markup
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from stdnum import luhn
 
 from ..core import audit
@@ -134,6 +135,9 @@ def consume(found: Resolved) -> None:
         raise CardRefused(_("This phone code has been used already."), field="code") from None
 
 
+_WITH_HOUSEHOLD = joinedload(Card.household).joinedload(Household.unit)
+
+
 def resolve(code: str) -> Resolved:
     """A scanned token (or the URL holding it) or a typed short code → the household, if the card is valid."""
     text = (code or "").strip()
@@ -147,7 +151,7 @@ def resolve(code: str) -> Resolved:
     if len(short) == 8:
         if not set(short) <= set(ALPHABET) or not luhn.is_valid(short, ALPHABET):
             raise CardRefused(_("This code is not right; please check it against the card."), field="code")
-        card = db.session.scalar(select(Card).where(Card.short_code == short))
+        card = db.session.scalar(select(Card).where(Card.short_code == short).options(_WITH_HOUSEHOLD))
         if card is None:
             raise CardRefused(_("No card has this code."), field="code")
     else:
@@ -155,7 +159,9 @@ def resolve(code: str) -> Resolved:
             household_id, version = _serializer().loads(text)
         except (BadSignature, ValueError, TypeError):
             raise CardRefused(_("This is not one of our cards."), field="code") from None
-        card = db.session.scalar(select(Card).where(Card.household_id == household_id, Card.version == version))
+        card = db.session.scalar(
+            select(Card).where(Card.household_id == household_id, Card.version == version).options(_WITH_HOUSEHOLD)
+        )
         if card is None:
             raise CardRefused(_("This is not one of our cards."), field="code")
     if card.revoked_at is not None:

@@ -65,7 +65,9 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if current_user.is_authenticated:
+        # is_anonymous, not is_authenticated: that one reads `active`, which a commit has expired,
+        # and would load the user again just to answer this.
+        if not current_user.is_anonymous:
             response.headers.setdefault("Cache-Control", "private, no-store")
         return response
 

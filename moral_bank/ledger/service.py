@@ -10,7 +10,7 @@ an idempotency key posts once.
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..core import audit
@@ -80,34 +80,82 @@ def _same(t: Transfer, from_account: Account, to_account: Account, points: int, 
     return t
 
 
-def _move(from_account: Account, to_account: Account, points: int) -> None:
-    """Debit (guarded) and credit by SQL expression, locking rows in id order."""
+def post(
+    from_id: int,
+    to_id: int,
+    points: int,
+    kind: str,
+    idempotency_key: str,
+    source: tuple[str, int | None] = ("", None),
+    memo: str = "",
+    actor_id: int | None = None,
+    reverses_id: int | None = None,
+) -> tuple[int, int]:
+    """Write one transfer with plain statements: the two balance moves (in account-id order, the debit
+    guarded), the transfer row and its two entries. Returns (transfer id, the debited account's new
+    balance). Raises InsufficientBalance, having written nothing, when the debit would overdraw.
+
+    The building block of transfer(); a caller on a hot path (a checkout) may call it directly when it
+    has validated the posting, knows the key is new (the unique index still stands behind that) and
+    holds a savepoint or transaction to roll back. The caller audits."""
+    table = Account.__table__
     debit = (
-        update(Account)
-        .where(Account.id == from_account.id, or_(Account.kind == "issuance", Account.balance >= points))
-        .values(balance=Account.balance - points)
-        .execution_options(synchronize_session=False)
+        table.update()
+        .where(table.c.id == from_id, or_(table.c.kind == "issuance", table.c.balance >= points))
+        .values(balance=table.c.balance - points)
+        .returning(table.c.balance)
     )
-    credit = (
-        update(Account)
-        .where(Account.id == to_account.id)
-        .values(balance=Account.balance + points)
-        .execution_options(synchronize_session=False)
-    )
+    credit = table.update().where(table.c.id == to_id).values(balance=table.c.balance + points)
     # The same lock order everywhere, so two opposite transfers cannot deadlock.
-    first, second = (debit, credit) if from_account.id < to_account.id else (credit, debit)
-    for stmt in (first, second):
-        if db.session.execute(stmt).rowcount != 1:
-            raise InsufficientBalance(
-                _(
-                    "Not enough points: the balance is %(balance)s, %(points)s needed.",
-                    balance=current_balance(from_account.id),
-                    points=points,
-                ),
-                field="points",
-            )
-    db.session.expire(from_account, ["balance"])
-    db.session.expire(to_account, ["balance"])
+    if to_id < from_id:
+        db.session.execute(credit)
+    balance = db.session.execute(debit).scalar()
+    if balance is None:
+        raise InsufficientBalance(
+            _(
+                "Not enough points: the balance is %(balance)s, %(points)s needed.",
+                balance=current_balance(from_id),
+                points=points,
+            ),
+            field="points",
+        )
+    if to_id > from_id:
+        db.session.execute(credit)
+    now = utcnow()
+    transfer_id = db.session.execute(
+        insert(Transfer).returning(Transfer.id),
+        [
+            {
+                "kind": kind,
+                "from_account_id": from_id,
+                "to_account_id": to_id,
+                "points": points,
+                "idempotency_key": idempotency_key,
+                "source_type": source[0],
+                "source_id": source[1],
+                "memo": memo[:500],
+                "reverses_id": reverses_id,
+                "actor_id": actor_id,
+                "created_at": now,
+            }
+        ],
+    ).scalar_one()
+    db.session.execute(
+        insert(Entry),
+        [
+            {"transfer_id": transfer_id, "account_id": from_id, "amount": -points, "created_at": now},
+            {"transfer_id": transfer_id, "account_id": to_id, "amount": points, "created_at": now},
+        ],
+    )
+    return transfer_id, balance
+
+
+def expire_balances(*account_ids: int) -> None:
+    """Loaded accounts must not show old balances (read ids from identity keys: touching an expired
+    object would load it)."""
+    for key, obj in list(db.session.identity_map.items()):
+        if key[0] is Account and key[1][0] in account_ids:
+            db.session.expire(obj, ["balance"])
 
 
 def transfer(
@@ -135,25 +183,17 @@ def transfer(
     source_type, source_id = source or ("", None)
     try:
         with db.session.begin_nested():
-            _move(from_account, to_account, points)
-            t = Transfer(
-                kind=kind,
-                from_account_id=from_account.id,
-                to_account_id=to_account.id,
-                points=points,
-                idempotency_key=idempotency_key,
-                source_type=source_type,
-                source_id=source_id,
-                memo=memo[:500],
-                reverses=reverses,
-                actor_id=getattr(actor, "id", None),
+            transfer_id, _balance = post(
+                from_account.id,
+                to_account.id,
+                points,
+                kind,
+                idempotency_key,
+                (source_type, source_id),
+                memo,
+                getattr(actor, "id", None),
+                reverses.id if reverses is not None else None,
             )
-            t.entries = [
-                Entry(account_id=from_account.id, amount=-points),
-                Entry(account_id=to_account.id, amount=points),
-            ]
-            db.session.add(t)
-            db.session.flush()
     except IntegrityError:
         # A concurrent request posted the same key (or reversed the same transfer) first.
         if reverses is not None:
@@ -162,6 +202,8 @@ def transfer(
         if earlier is None:
             raise
         return _same(earlier, from_account, to_account, points, kind)
+    expire_balances(from_account.id, to_account.id)
+    t = db.session.get(Transfer, transfer_id)
     if audited:
         audit.record(
             "ledger.transfer",
@@ -290,11 +332,7 @@ def _apply_balances(issuance_id: int, deltas: dict[int, int]) -> None:
     if params:
         db.session.execute(move, params)
     db.session.execute(move, [{"aid": issuance_id, "n": -sum(deltas.values())}])
-    # Loaded accounts must not show the old balances (read the ids from the identity keys:
-    # touching an expired object would load it).
-    for key, obj in list(db.session.identity_map.items()):
-        if key[0] is Account and (key[1][0] in deltas or key[1][0] == issuance_id):
-            db.session.expire(obj, ["balance"])
+    expire_balances(issuance_id, *deltas)
 
 
 def reverse(original: Transfer, actor, reason: str, kind: str = "reversal") -> Transfer:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
@@ -37,6 +37,7 @@ from ..core.errors import (
 from ..core.time import to_local, today
 from ..households.models import Household, Member
 from ..ledger import service as ledger
+from ..ledger.models import Account
 from ..scoring.service import settings_for
 from ..units import service as units
 from ..units.models import Unit
@@ -181,7 +182,7 @@ def add_item(shop: Shop, name, price, stock=0, low_stock=5, actor=None, photo=No
     db.session.flush()
     audit.record("shop.item_add", item, actor=actor, unit_id=shop.unit_id, price=item.price)
     if checked["stock"]:
-        _move(item, checked["stock"], "restock", _("Opening stock"), actor)
+        _move(item.id, item.name, checked["stock"], "restock", _("Opening stock"), getattr(actor, "id", None))
     return item
 
 
@@ -216,32 +217,41 @@ def update_item(item: Item, changes: dict, actor=None, photo=None) -> Item:
     return item
 
 
-def _move(item: Item, delta: int, kind: str, reason: str, actor, redemption: Redemption | None = None) -> int:
-    """Move an item's stock by `delta` with its movement row; refused (InsufficientStock) below zero."""
+def _move(
+    item_id: int, name: str, delta: int, kind: str, reason: str, actor_id: int | None, redemption_id: int | None = None
+) -> int:
+    """Move an item's stock by `delta` and write its movement row (plain statements: a checkout runs
+    this); refused (InsufficientStock) when the stock would go below zero. Returns the new stock."""
     stock_after = db.session.execute(
         update(Item)
-        .where(Item.id == item.id, Item.stock + delta >= 0)
+        .where(Item.id == item_id, Item.stock + delta >= 0)
         .values(stock=Item.stock + delta)
         .returning(Item.stock)
         .execution_options(synchronize_session=False)
     ).scalar()
     if stock_after is None:
-        left = db.session.scalar(select(Item.stock).where(Item.id == item.id).execution_options(populate_existing=True))
+        left = db.session.scalar(select(Item.stock).where(Item.id == item_id).execution_options(populate_existing=True))
         raise InsufficientStock(
-            _("Only %(left)s of %(name)s left in stock.", left=left, name=item.name), field=f"item_{item.id}"
+            _("Only %(left)s of %(name)s left in stock.", left=left, name=name), field=f"item_{item_id}"
         )
-    db.session.add(
-        StockMovement(
-            item_id=item.id,
-            kind=kind,
-            delta=delta,
-            stock_after=stock_after,
-            reason=reason[:200],
-            redemption_id=redemption.id if redemption is not None else None,
-            actor_id=getattr(actor, "id", None),
-        )
+    db.session.execute(
+        insert(StockMovement),
+        [
+            {
+                "item_id": item_id,
+                "kind": kind,
+                "delta": delta,
+                "stock_after": stock_after,
+                "reason": reason[:200],
+                "redemption_id": redemption_id,
+                "actor_id": actor_id,
+                "created_at": utcnow(),
+            }
+        ],
     )
-    db.session.expire(item, ["stock"])
+    loaded = db.session.identity_map.get(db.session.identity_key(Item, (item_id,)))
+    if loaded is not None:
+        db.session.expire(loaded, ["stock"])
     return stock_after
 
 
@@ -272,8 +282,7 @@ def move_stock(item: Item, kind: str, qty, reason: str, actor) -> StockMovement 
         delta = qty - held
         if delta == 0:
             return None
-    _move(item, delta, kind, reason, actor)
-    db.session.flush()
+    _move(item.id, item.name, delta, kind, reason, getattr(actor, "id", None))
     audit.record(f"shop.{kind}", item, actor=actor, unit_id=item.shop.unit_id, delta=delta)
     return db.session.scalar(
         select(StockMovement).where(StockMovement.item_id == item.id).order_by(StockMovement.id.desc()).limit(1)
@@ -478,22 +487,32 @@ def redeem(
     via: str = "card",
     card_id: int | None = None,
     phone: cards.Resolved | None = None,
+    fresh: bool = False,
 ) -> tuple[Redemption, bool]:
     """Check out `lines` for `household`, once per `key`: (the redemption, True) the first time,
     (the same redemption, False) on a replay. Refused with nothing written when the balance or a
-    stock is short, the PIN is missing or wrong, or the shop does not serve the household."""
+    stock is short, the PIN is missing or wrong, or the shop does not serve the household.
+
+    `fresh=True` when the caller has just looked the key up (replay() or by_key()); a request racing
+    with the same key still ends at the unique index and gets the first redemption."""
     require_clerk(shop, actor)
     _check_key(key)
     wanted = parse_lines(lines)
     digest = _digest(shop.id, household.id, wanted)
-    earlier = _earlier(key, digest)
-    if earlier is not None:
-        return earlier, False
+    if not fresh:
+        earlier = _earlier(key, digest)
+        if earlier is not None:
+            return earlier, False
     _check_household(shop, household)
+    # Plain rows, not ORM objects: this is the checkout's hot path.
     items = {
-        i.id: i
-        for i in db.session.scalars(select(Item).where(Item.id.in_([i for i, _q in wanted])))
-        if i.shop_id == shop.id
+        row.id: row
+        for row in db.session.execute(
+            select(Item.id, Item.shop_id, Item.name, Item.price, Item.active).where(
+                Item.id.in_([i for i, _q in wanted])
+            )
+        )
+        if row.shop_id == shop.id
     }
     errors = []
     for n, (item_id, _qty) in enumerate(wanted):
@@ -506,10 +525,8 @@ def redeem(
     total = sum(items[i].price * q for i, q in wanted)
     if needs_pin(household, total):
         check_pin(household, pin)
-    account = ledger.household_account(household.id)
-    balance = ledger.current_balance(account.id)
-    if balance < total:  # a quick answer; the guarded update below is what holds under concurrency
-        raise _short(balance, total)
+    account_id = db.session.scalar(select(Account.id).where(Account.household_id == household.id))
+    actor_id = getattr(actor, "id", None)
     try:
         with db.session.begin_nested():
             if phone is not None:
@@ -517,7 +534,7 @@ def redeem(
             redemption = Redemption(
                 shop_id=shop.id,
                 household_id=household.id,
-                clerk_id=getattr(actor, "id", None),
+                clerk_id=actor_id,
                 idempotency_key=key,
                 digest=digest,
                 total=total,
@@ -530,24 +547,23 @@ def redeem(
             ]
             db.session.add(redemption)
             db.session.flush()
-            for item_id, qty in wanted:  # by item id: the lock order
-                _move(items[item_id], -qty, "redemption", "", actor, redemption)
-            memo = "、".join(f"{items[i].name}×{q}" for i, q in wanted)
+            # Items first (by id), then the accounts inside ledger.post: the lock order of every writer.
+            for item_id, qty in wanted:
+                _move(item_id, items[item_id].name, -qty, "redemption", "", actor_id, redemption.id)
             try:
-                redemption.transfer = ledger.transfer(
-                    account,
-                    shop.account,
+                transfer_id, balance_after = ledger.post(
+                    account_id,
+                    shop.account_id,
                     total,
                     "redemption",
-                    source=("redemption", redemption.id),
-                    idempotency_key=f"redemption:{redemption.id}",
-                    actor=actor,
-                    memo=memo,
-                    audited=False,
+                    f"redemption:{redemption.id}",
+                    ("redemption", redemption.id),
+                    "、".join(f"{items[i].name}×{q}" for i, q in wanted),
+                    actor_id,
                 )
             except InsufficientBalance:
-                raise _short(ledger.current_balance(account.id), total) from None
-            redemption.balance_after = ledger.current_balance(account.id)
+                raise _short(ledger.current_balance(account_id), total) from None
+            redemption.transfer_id, redemption.balance_after = transfer_id, balance_after
             db.session.flush()
     except IntegrityError:
         # The same key was checked out at this moment by a double tap or a retry: that one stands.
@@ -555,6 +571,7 @@ def redeem(
         if earlier is None:
             raise
         return earlier, False
+    ledger.expire_balances(account_id, shop.account_id)
     audit.record(
         "shop.redeem",
         redemption,
@@ -596,7 +613,7 @@ def void(redemption: Redemption, reason: str, actor) -> Redemption:
         raise Conflict(_("A redemption can be voided only on the day it was made."))
     with db.session.begin_nested():
         for line in sorted(redemption.lines, key=lambda line: line.item_id):
-            _move(db.session.get(Item, line.item_id), line.qty, "void", reason, actor, redemption)
+            _move(line.item_id, line.name, line.qty, "void", reason, getattr(actor, "id", None), redemption.id)
         ledger.reverse(redemption.transfer, actor, reason, kind="void")
         redemption.voided_at = utcnow()
         redemption.voided_by_id = getattr(actor, "id", None)

@@ -301,7 +301,7 @@ def cart(shop_id: int, token: str):
         return _cart_page(found, cart, household, form, typed, 422)
     try:
         redemption, _created = service.redeem(
-            found, household, lines, cart.key, current_user, form.pin.data, cart.via, cart.card_id
+            found, household, lines, cart.key, current_user, form.pin.data, cart.via, cart.card_id, fresh=True
         )
     except service.WrongPin as exc:
         db.session.commit()  # the wrong try counts towards the lock-out
