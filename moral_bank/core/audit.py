@@ -24,18 +24,24 @@ class AuditLog(db.Model):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
-def record(action: str, obj=None, *, actor=None, unit_id: int | None = None, **details) -> AuditLog:
-    """Add an audit row in the current transaction. `actor` defaults to the signed-in user."""
-    if actor is None and has_request_context() and current_user and current_user.is_authenticated:
+def record(action: str, obj=None, *, actor=None, unit_id: int | None = None, **details) -> None:
+    """Write an audit row in the current transaction (a plain INSERT, now: every state change calls
+    this, checkouts included). `actor` defaults to the signed-in user; `obj` must have its id."""
+    if actor is None and has_request_context() and not current_user.is_anonymous:
         actor = current_user
-    row = AuditLog(
-        action=action,
-        user_id=getattr(actor, "id", None),
-        object_type=obj.__tablename__ if obj is not None else "",
-        object_id=getattr(obj, "id", None),
-        unit_id=unit_id if unit_id is not None else getattr(obj, "unit_id", None),
-        ip=(request.remote_addr or "") if has_request_context() else "cli",
-        details={k: v for k, v in details.items() if v is not None},
+    db.session.execute(
+        _INSERT,
+        {
+            "at": utcnow(),
+            "action": action,
+            "user_id": getattr(actor, "id", None),
+            "object_type": obj.__tablename__ if obj is not None else "",
+            "object_id": getattr(obj, "id", None),
+            "unit_id": unit_id if unit_id is not None else getattr(obj, "unit_id", None),
+            "ip": (request.remote_addr or "") if has_request_context() else "cli",
+            "details": {k: v for k, v in details.items() if v is not None},
+        },
     )
-    db.session.add(row)
-    return row
+
+
+_INSERT = AuditLog.__table__.insert()
