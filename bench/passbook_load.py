@@ -18,8 +18,6 @@ figures, the ratio, and PASS or FAIL.
 import asyncio
 import os
 import re
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,17 +27,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # for moral_bank and bench.apps
+from bench.apps.gunicorn import free_port, serve  # noqa: E402
+
 CLIENTS = 16
 SECONDS = 8.0
 WORKERS = 2
 MONTHS = 120
 TARGET = 0.40
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def build(url: str) -> tuple[int, int]:
@@ -115,31 +110,6 @@ def build(url: str) -> tuple[int, int]:
     return home_id, rows
 
 
-def serve(app_spec: str, port: int, env: dict) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "-w",
-            str(WORKERS),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            app_spec,
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    for _i in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"gunicorn on port {port} did not start")
-
-
 def sign_in(port: int) -> str:
     """The session cookie of the resident (CSRF is off for the benchmark server)."""
     data = urllib.parse.urlencode({"username": "resident", "password": "bench-password-1"}).encode()
@@ -202,8 +172,8 @@ def main() -> int:
         }
         app_port, base_port = free_port(), free_port()
         servers = [
-            serve("moral_bank:create_app()", app_port, env),
-            serve("bench.apps.baseline_app:app", base_port, env),
+            serve("moral_bank:create_app()", app_port, env, WORKERS),
+            serve("bench.apps.baseline_app:app", base_port, env, WORKERS),
         ]
         try:
             cookie = sign_in(app_port)

@@ -24,9 +24,7 @@ import json
 import os
 import random
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +33,9 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # for moral_bank and bench.apps
+from bench.apps.gunicorn import free_port, serve  # noqa: E402
+
 CLIENTS = 16
 SECONDS = 8.0
 WORKERS = 2
@@ -44,12 +45,6 @@ PRICE = 5
 TARGET = 0.40
 P99_TARGET = 0.150  # seconds, on PostgreSQL
 CLERK_PASSWORD = "bench-password-2"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def build(app) -> tuple[int, int, list[tuple[str, int]]]:
@@ -90,31 +85,6 @@ def build(app) -> tuple[int, int, list[tuple[str, int]]]:
         db.session.remove()
         db.engine.dispose()
     return shop_id, item_id, households
-
-
-def serve(app_spec: str, port: int, env: dict) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "-w",
-            str(WORKERS),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            app_spec,
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    for _i in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"gunicorn on port {port} did not start")
 
 
 def api_token(port: int) -> str:
@@ -248,8 +218,8 @@ def main() -> int:
         }
         app_port, base_port = free_port(), free_port()
         servers = [
-            serve("moral_bank:create_app()", app_port, env),
-            serve("bench.apps.redemption_baseline_app:app", base_port, env),
+            serve("moral_bank:create_app()", app_port, env, WORKERS),
+            serve("bench.apps.redemption_baseline_app:app", base_port, env, WORKERS),
         ]
         try:
             token = api_token(app_port)
