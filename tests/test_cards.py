@@ -1,6 +1,7 @@
 """Member cards: short codes with a check character, signed tokens, reissue revokes, public scan page, API."""
 
 import io
+import re
 
 import pytest
 import segno
@@ -77,7 +78,8 @@ def test_scanning_shows_the_masked_name_and_balance_only(world, client):
     db.session.commit()
     page = client.get(f"/c/{token}").get_data(as_text=True)
     assert "王*保" in page and ">42<" in page
-    assert "王四保" not in page and "H1" not in page and "王小军" not in page
+    shown = re.sub(r"<[^>]*>", " ", page)  # what the page shows (a random CSRF token may hold "H1")
+    assert "王四保" not in page and "H1" not in shown and "王小军" not in page
     assert client.get("/c/forged.token").status_code in (404, 410)
 
 

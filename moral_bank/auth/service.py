@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -205,13 +205,16 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
 
 def user_for_token(raw: str) -> User | None:
     """The active user of an unexpired token, with roles, units and member, in one query (every API call)."""
-    return (
-        db.session.execute(
-            select(User)
-            .join(ApiToken, ApiToken.user_id == User.id)
-            .where(ApiToken.token_hash == _hash_token(raw), ApiToken.expires_at > utcnow(), User.active.is_(True))
-            .options(joinedload(User.roles).joinedload(RoleAssignment.unit), joinedload(User.member))
-        )
-        .unique()
-        .scalar_one_or_none()
+    found = db.session.execute(_TOKEN_USER, {"token_hash": _hash_token(raw), "now": utcnow()})
+    return found.unique().scalar_one_or_none()
+
+
+# Built once: every API request runs it.
+_TOKEN_USER = (
+    select(User)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == bindparam("token_hash"), ApiToken.expires_at > bindparam("now"), User.active.is_(True)
     )
+    .options(joinedload(User.roles).joinedload(RoleAssignment.unit), joinedload(User.member))
+)

@@ -80,6 +80,24 @@ def _same(t: Transfer, from_account: Account, to_account: Account, points: int, 
     return t
 
 
+# post()'s statements, built once (building a statement costs more than running it on a hot path).
+_ACCOUNTS = Account.__table__
+_DEBIT = (
+    _ACCOUNTS.update()
+    .where(
+        _ACCOUNTS.c.id == bindparam("from_id"),
+        or_(_ACCOUNTS.c.kind == "issuance", _ACCOUNTS.c.balance >= bindparam("n")),
+    )
+    .values(balance=_ACCOUNTS.c.balance - bindparam("n"))
+    .returning(_ACCOUNTS.c.balance)
+)
+_CREDIT = (
+    _ACCOUNTS.update().where(_ACCOUNTS.c.id == bindparam("to_id")).values(balance=_ACCOUNTS.c.balance + bindparam("n"))
+)
+_INSERT_TRANSFER = Transfer.__table__.insert().returning(Transfer.__table__.c.id)
+_INSERT_ENTRY = Entry.__table__.insert()
+
+
 def post(
     from_id: int,
     to_id: int,
@@ -98,18 +116,11 @@ def post(
     The building block of transfer(); a caller on a hot path (a checkout) may call it directly when it
     has validated the posting, knows the key is new (the unique index still stands behind that) and
     holds a savepoint or transaction to roll back. The caller audits."""
-    table = Account.__table__
-    debit = (
-        table.update()
-        .where(table.c.id == from_id, or_(table.c.kind == "issuance", table.c.balance >= points))
-        .values(balance=table.c.balance - points)
-        .returning(table.c.balance)
-    )
-    credit = table.update().where(table.c.id == to_id).values(balance=table.c.balance + points)
+    params = {"from_id": from_id, "to_id": to_id, "n": points}
     # The same lock order everywhere, so two opposite transfers cannot deadlock.
     if to_id < from_id:
-        db.session.execute(credit)
-    balance = db.session.execute(debit).scalar()
+        db.session.execute(_CREDIT, params)
+    balance = db.session.execute(_DEBIT, params).scalar()
     if balance is None:
         raise InsufficientBalance(
             _(
@@ -120,28 +131,26 @@ def post(
             field="points",
         )
     if to_id > from_id:
-        db.session.execute(credit)
+        db.session.execute(_CREDIT, params)
     now = utcnow()
     transfer_id = db.session.execute(
-        insert(Transfer).returning(Transfer.id),
-        [
-            {
-                "kind": kind,
-                "from_account_id": from_id,
-                "to_account_id": to_id,
-                "points": points,
-                "idempotency_key": idempotency_key,
-                "source_type": source[0],
-                "source_id": source[1],
-                "memo": memo[:500],
-                "reverses_id": reverses_id,
-                "actor_id": actor_id,
-                "created_at": now,
-            }
-        ],
+        _INSERT_TRANSFER,
+        {
+            "kind": kind,
+            "from_account_id": from_id,
+            "to_account_id": to_id,
+            "points": points,
+            "idempotency_key": idempotency_key,
+            "source_type": source[0],
+            "source_id": source[1],
+            "memo": memo[:500],
+            "reverses_id": reverses_id,
+            "actor_id": actor_id,
+            "created_at": now,
+        },
     ).scalar_one()
     db.session.execute(
-        insert(Entry),
+        _INSERT_ENTRY,
         [
             {"transfer_id": transfer_id, "account_id": from_id, "amount": -points, "created_at": now},
             {"transfer_id": transfer_id, "account_id": to_id, "amount": points, "created_at": now},

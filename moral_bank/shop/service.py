@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from werkzeug.security import check_password_hash
 
 from ..auth.models import User
@@ -217,37 +218,52 @@ def update_item(item: Item, changes: dict, actor=None, photo=None) -> Item:
     return item
 
 
+# The checkout's statements, built once (building a statement costs more than running it).
+_ITEMS = Item.__table__
+_TAKE = (
+    _ITEMS.update()
+    .where(_ITEMS.c.id == bindparam("item_id"), _ITEMS.c.stock + bindparam("delta") >= 0)
+    .values(stock=_ITEMS.c.stock + bindparam("delta"))
+    .returning(_ITEMS.c.stock)
+)
+_INSERT_MOVEMENT = StockMovement.__table__.insert()
+_CART_ITEMS = select(_ITEMS.c.id, _ITEMS.c.shop_id, _ITEMS.c.name, _ITEMS.c.price, _ITEMS.c.active).where(
+    _ITEMS.c.id.in_(bindparam("ids", expanding=True))
+)
+_ACCOUNT_OF = select(Account.__table__.c.id).where(Account.__table__.c.household_id == bindparam("household_id"))
+_INSERT_REDEMPTION = Redemption.__table__.insert().returning(Redemption.__table__.c.id)
+_INSERT_LINE = RedemptionLine.__table__.insert()
+_FINISH_REDEMPTION = (
+    Redemption.__table__.update()
+    .where(Redemption.__table__.c.id == bindparam("rid"))
+    .values(transfer_id=bindparam("transfer_id"), balance_after=bindparam("balance_after"))
+)
+_BY_KEY = select(Redemption).where(Redemption.idempotency_key == bindparam("key"))
+
+
 def _move(
     item_id: int, name: str, delta: int, kind: str, reason: str, actor_id: int | None, redemption_id: int | None = None
 ) -> int:
     """Move an item's stock by `delta` and write its movement row (plain statements: a checkout runs
     this); refused (InsufficientStock) when the stock would go below zero. Returns the new stock."""
-    stock_after = db.session.execute(
-        update(Item)
-        .where(Item.id == item_id, Item.stock + delta >= 0)
-        .values(stock=Item.stock + delta)
-        .returning(Item.stock)
-        .execution_options(synchronize_session=False)
-    ).scalar()
+    stock_after = db.session.execute(_TAKE, {"item_id": item_id, "delta": delta}).scalar()
     if stock_after is None:
         left = db.session.scalar(select(Item.stock).where(Item.id == item_id).execution_options(populate_existing=True))
         raise InsufficientStock(
             _("Only %(left)s of %(name)s left in stock.", left=left, name=name), field=f"item_{item_id}"
         )
     db.session.execute(
-        insert(StockMovement),
-        [
-            {
-                "item_id": item_id,
-                "kind": kind,
-                "delta": delta,
-                "stock_after": stock_after,
-                "reason": reason[:200],
-                "redemption_id": redemption_id,
-                "actor_id": actor_id,
-                "created_at": utcnow(),
-            }
-        ],
+        _INSERT_MOVEMENT,
+        {
+            "item_id": item_id,
+            "kind": kind,
+            "delta": delta,
+            "stock_after": stock_after,
+            "reason": reason[:200],
+            "redemption_id": redemption_id,
+            "actor_id": actor_id,
+            "created_at": utcnow(),
+        },
     )
     loaded = db.session.identity_map.get(db.session.identity_key(Item, (item_id,)))
     if loaded is not None:
@@ -409,7 +425,7 @@ def _digest(shop_id: int, household_id: int, lines: list[tuple[int, int]]) -> st
 
 
 def by_key(key: str) -> Redemption | None:
-    return db.session.scalar(select(Redemption).where(Redemption.idempotency_key == key))
+    return db.session.execute(_BY_KEY, {"key": key}).scalar_one_or_none()
 
 
 def _check_key(key) -> None:
@@ -507,11 +523,7 @@ def redeem(
     # Plain rows, not ORM objects: this is the checkout's hot path.
     items = {
         row.id: row
-        for row in db.session.execute(
-            select(Item.id, Item.shop_id, Item.name, Item.price, Item.active).where(
-                Item.id.in_([i for i, _q in wanted])
-            )
-        )
+        for row in db.session.execute(_CART_ITEMS, {"ids": [i for i, _q in wanted]})
         if row.shop_id == shop.id
     }
     errors = []
@@ -525,46 +537,51 @@ def redeem(
     total = sum(items[i].price * q for i, q in wanted)
     if needs_pin(household, total):
         check_pin(household, pin)
-    account_id = db.session.scalar(select(Account.id).where(Account.household_id == household.id))
+    account_id = db.session.execute(_ACCOUNT_OF, {"household_id": household.id}).scalar_one()
     actor_id = getattr(actor, "id", None)
     try:
         with db.session.begin_nested():
             if phone is not None:
                 cards.consume(phone)
-            redemption = Redemption(
-                shop_id=shop.id,
-                household_id=household.id,
-                clerk_id=actor_id,
-                idempotency_key=key,
-                digest=digest,
-                total=total,
-                balance_after=0,
-                via=via,
-                card_id=card_id,
-            )
-            redemption.lines = [
-                RedemptionLine(item_id=i, name=items[i].name, qty=q, price=items[i].price) for i, q in wanted
+            fields = {
+                "shop_id": shop.id,
+                "household_id": household.id,
+                "clerk_id": actor_id,
+                "idempotency_key": key,
+                "digest": digest,
+                "total": total,
+                "via": via,
+                "card_id": card_id,
+                "created_at": utcnow(),
+                "void_reason": "",
+            }
+            redemption_id = db.session.execute(_INSERT_REDEMPTION, {**fields, "balance_after": 0}).scalar_one()
+            lines_out = [
+                {"redemption_id": redemption_id, "item_id": i, "name": items[i].name, "qty": q, "price": items[i].price}
+                for i, q in wanted
             ]
-            db.session.add(redemption)
-            db.session.flush()
+            line_ids = db.session.scalars(
+                _INSERT_LINE.returning(RedemptionLine.__table__.c.id, sort_by_parameter_order=True), lines_out
+            ).all()
             # Items first (by id), then the accounts inside ledger.post: the lock order of every writer.
             for item_id, qty in wanted:
-                _move(item_id, items[item_id].name, -qty, "redemption", "", actor_id, redemption.id)
+                _move(item_id, items[item_id].name, -qty, "redemption", "", actor_id, redemption_id)
             try:
                 transfer_id, balance_after = ledger.post(
                     account_id,
                     shop.account_id,
                     total,
                     "redemption",
-                    f"redemption:{redemption.id}",
-                    ("redemption", redemption.id),
+                    f"redemption:{redemption_id}",
+                    ("redemption", redemption_id),
                     "、".join(f"{items[i].name}×{q}" for i, q in wanted),
                     actor_id,
                 )
             except InsufficientBalance:
                 raise _short(ledger.current_balance(account_id), total) from None
-            redemption.transfer_id, redemption.balance_after = transfer_id, balance_after
-            db.session.flush()
+            db.session.execute(
+                _FINISH_REDEMPTION, {"rid": redemption_id, "transfer_id": transfer_id, "balance_after": balance_after}
+            )
     except IntegrityError:
         # The same key was checked out at this moment by a double tap or a retry: that one stands.
         earlier = _earlier(key, digest)
@@ -572,6 +589,17 @@ def redeem(
             raise
         return earlier, False
     ledger.expire_balances(account_id, shop.account_id)
+    redemption = _as_loaded(
+        Redemption(
+            id=redemption_id,
+            **fields,
+            transfer_id=transfer_id,
+            balance_after=balance_after,
+            voided_at=None,
+            voided_by_id=None,
+        ),
+        [RedemptionLine(id=line_id, **line) for line_id, line in zip(line_ids, lines_out, strict=True)],
+    )
     audit.record(
         "shop.redeem",
         redemption,
@@ -582,6 +610,16 @@ def redeem(
         household_id=household.id,
     )
     return redemption, True
+
+
+def _as_loaded(redemption: Redemption, lines: list[RedemptionLine]) -> Redemption:
+    """The redemption just written with plain statements, put in the session as if it had been read
+    back (no SELECT): the caller gets the usual object, lines and relationships included."""
+    redemption.lines = lines
+    for obj in (redemption, *lines):
+        make_transient_to_detached(obj)
+    db.session.add(redemption)
+    return redemption
 
 
 def _short(balance: int, total: int) -> InsufficientBalance:
