@@ -427,3 +427,32 @@ def test_the_passbook_shows_each_redemption_with_its_items_and_each_void_with_it
     assert f"肥皂×2、大米×1 · receipt {kept.receipt_no}" in page
     assert f"拿错了 · receipt {undone.receipt_no}" in page and "Voided redemption" in page
     assert 'data-testid="balance">40<' in page
+
+
+def test_the_cart_page_asks_for_the_pin_above_the_unit_threshold(login_as, world, store):
+    s, _soap, oil, _rice = store
+    pins.set_pin(world.h1.members[0], "13900001234", "2468", world.users["unit_admin"])
+    admin = login_as("unit_admin")
+    saved = admin.post(
+        f"/scoring/units/{world.village.id}/settings",
+        data={"notice_days": "3", "name_privacy": "masked", "pin_threshold": "80"},
+    )
+    assert saved.status_code == 302 and scoring.settings_for(world.village).pin_threshold == 80
+    bad = admin.post(
+        f"/scoring/units/{world.village.id}/settings",
+        data={"notice_days": "3", "name_privacy": "masked", "pin_threshold": "-5"},
+    )
+    assert bad.status_code == 422 and 'value="-5"' in bad.get_data(as_text=True)
+    clerk = login_as("clerk")
+    cart_url = clerk.post(f"/shops/{s.id}/checkout", data={"code": cards.current(world.h1).short_code}).headers[
+        "Location"
+    ]
+    page = clerk.get(cart_url).get_data(as_text=True)
+    assert 'data-threshold="80"' in page
+    no_pin = clerk.post(cart_url, data={f"qty_{oil.id}": "1"})
+    assert no_pin.status_code == 403 and 'value="1"' in no_pin.get_data(as_text=True)
+    wrong = clerk.post(cart_url, data={f"qty_{oil.id}": "1", "pin": "1111"})
+    assert wrong.status_code == 403
+    assert pins.login_of(world.h1.members[0]).pin_failures == 1  # counted, though the checkout was refused
+    right = clerk.post(cart_url, data={f"qty_{oil.id}": "1", "pin": "2468"})
+    assert right.status_code == 302 and _balance(world.h1) == 15
