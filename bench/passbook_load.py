@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for moral_bank and bench.apps
-from bench.apps.gunicorn import free_port, serve  # noqa: E402
+from bench.apps.gunicorn import bench_env, free_port, serve  # noqa: E402
 
 CLIENTS = 16
 SECONDS = 8.0
@@ -162,14 +162,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("DATABASE_URL") or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         home_id, rows = build(url)
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "FLASK_SECRET_KEY": "bench",
-            "FLASK_WTF_CSRF_ENABLED": "false",
-            "FLASK_RATELIMIT_ENABLED": "false",
-            "PYTHONPATH": str(ROOT),
-        }
+        env = bench_env(url)
         app_port, base_port = free_port(), free_port()
         servers = [
             serve("moral_bank:create_app()", app_port, env, WORKERS),

@@ -21,7 +21,6 @@ and PASS or FAIL.
 
 import asyncio
 import json
-import os
 import random
 import re
 import statistics
@@ -34,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for moral_bank and bench.apps
-from bench.apps.gunicorn import free_port, serve  # noqa: E402
+from bench.apps.gunicorn import bench_env, free_port, serve  # noqa: E402
 
 CLIENTS = 16
 SECONDS = 8.0
@@ -208,14 +207,7 @@ def main() -> int:
         app = scratch_app(tmp)
         url = app.config["SQLALCHEMY_DATABASE_URI"]
         shop_id, item_id, households = build(app)
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "FLASK_SECRET_KEY": "bench",
-            "FLASK_WTF_CSRF_ENABLED": "false",
-            "FLASK_RATELIMIT_ENABLED": "false",
-            "PYTHONPATH": str(ROOT),
-        }
+        env = bench_env(url)
         app_port, base_port = free_port(), free_port()
         servers = [
             serve("moral_bank:create_app()", app_port, env, WORKERS),

@@ -1,5 +1,6 @@
 """Serving an app under gunicorn for the load benchmarks, on a free local port."""
 
+import os
 import socket
 import subprocess
 import sys
@@ -40,3 +41,16 @@ def serve(app_spec: str, port: int, env: dict, workers: int = 2) -> subprocess.P
             time.sleep(0.2)
     process.kill()
     raise SystemExit(f"gunicorn on port {port} did not start")
+
+
+def bench_env(url: str) -> dict:
+    """The servers' environment: the database, a fixed secret, no CSRF and no rate limits (the load
+    comes from one address)."""
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "FLASK_SECRET_KEY": "bench",
+        "FLASK_WTF_CSRF_ENABLED": "false",
+        "FLASK_RATELIMIT_ENABLED": "false",
+        "PYTHONPATH": str(ROOT),
+    }

@@ -26,17 +26,17 @@ def get_active_user(user_id) -> User | None:
         user_id = int(user_id)
     except (TypeError, ValueError):
         return None
-    # Every request loads its user: one query, with the roles, their units and a resident's member joined.
-    user = (
-        db.session.execute(
-            select(User)
-            .where(User.id == user_id)
-            .options(joinedload(User.roles).joinedload(RoleAssignment.unit), joinedload(User.member))
-        )
-        .unique()
-        .scalar_one_or_none()
-    )
+    # Every request loads its user: one query (built once), with the roles, their units and a
+    # resident's member joined.
+    user = db.session.execute(_SESSION_USER, {"user_id": user_id}).unique().scalar_one_or_none()
     return user if user is not None and user.active else None
+
+
+_SESSION_USER = (
+    select(User)
+    .where(User.id == bindparam("user_id"))
+    .options(joinedload(User.roles).joinedload(RoleAssignment.unit), joinedload(User.member))
+)
 
 
 def by_username(username: str) -> User | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ..core.db import db
 from ..core.time import month_of, zone
@@ -43,25 +43,28 @@ class Head:
     newest_entry: int
 
 
+# Built once: every passbook view runs it.
+_HEAD = (
+    select(
+        Household.id,
+        Household.code,
+        Household.head_name,
+        Unit.id,
+        Unit.name,
+        Unit.path,
+        Account.id,
+        Account.balance,
+        select(func.max(Entry.id)).where(Entry.account_id == Account.id).scalar_subquery(),
+    )
+    .join(Account, Account.household_id == Household.id)
+    .join(Unit, Unit.id == Household.unit_id)
+    .where(Household.id == bindparam("household_id"))
+)
+
+
 def head(household_id: int) -> Head | None:
     """The household, its unit, its balance and its newest entry id, in one query."""
-    newest = select(func.max(Entry.id)).where(Entry.account_id == Account.id).scalar_subquery()
-    row = db.session.execute(
-        select(
-            Household.id,
-            Household.code,
-            Household.head_name,
-            Unit.id,
-            Unit.name,
-            Unit.path,
-            Account.id,
-            Account.balance,
-            newest,
-        )
-        .join(Account, Account.household_id == Household.id)
-        .join(Unit, Unit.id == Household.unit_id)
-        .where(Household.id == household_id)
-    ).first()
+    row = db.session.execute(_HEAD, {"household_id": household_id}).first()
     if row is None:
         return None
     hid, code, name, unit_id, unit_name, path, account_id, balance, newest_entry = row
