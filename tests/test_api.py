@@ -115,6 +115,9 @@ def test_bearer_token_authenticates_me_with_roles(client, world, bearer):
     assert body["id"] == world.users["scorer"].id
     assert body["roles"] == [{"role": "scorer", "unit": {"code": "V1", "name": "山中村"}}]
     assert body["household_id"] is None
+    # A program with a token gets no session cookie, and the answer is not to be cached.
+    assert "Set-Cookie" not in response.headers
+    assert response.headers["Cache-Control"] == "private, no-store"
 
 
 def test_me_of_resident_names_the_household(client, world, bearer):

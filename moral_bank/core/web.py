@@ -86,7 +86,9 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def permanent_session():
-        if not session.permanent:  # setting it every time would re-sign the cookie on every response
+        # Not for the API (bearer tokens, no cookie): marking its empty session would sign and send
+        # a cookie with every answer. Setting it every time would re-sign the cookie each response.
+        if not session.permanent and not wants_json():
             session.permanent = True
 
     @app.before_request
