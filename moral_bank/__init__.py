@@ -35,6 +35,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
     from .cards.views import bp as cards_bp
+    from .honors.views import bp as honors_bp
     from .households.views import bp as households_bp
     from .passbook.views import bp as passbook_bp
     from .public.views import bp as main_bp
@@ -55,6 +56,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         scoring_bp,
         board_bp,
         shop_bp,
+        honors_bp,
         shop_reports_bp,
         api_bp,
     ):

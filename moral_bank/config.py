@@ -46,6 +46,8 @@ class Config:
     API_TOKEN_HOURS = 12
     PAGE_SIZE = 50
     PHONE_QR_SECONDS = 120  # a resident's phone QR works this long, and once
+    TEN_STAR_STARS = 10  # different stars a household holds for the ten-star plaque (十星级文明户) …
+    TEN_STAR_MONTHS = 12  # … within this many months (a rolling year)
     CART_SECONDS = 1800  # a checkout opened by a scan stays open this long
 
 

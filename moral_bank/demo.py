@@ -11,6 +11,7 @@ from .auth import pins
 from .auth import service as auth
 from .core import time
 from .core.db import db, utcnow
+from .honors import service as honors
 from .households import service as households
 from .scoring import deeds, notices, review, sheets
 from .scoring import service as scoring
@@ -93,6 +94,7 @@ DEED_CATEGORIES = [
     ("courtyard", "庭院经济", "award", 10),
     ("hygiene", "环境卫生", "award", 8),
     ("bravery", "见义勇为", "award", 50),
+    ("security", "治安巡逻", "award", 10),
     ("litter", "乱堆乱放", "deduction", 10),
     ("lavish", "大操大办", "deduction", 30),
     ("quarrel", "打架斗殴", "deduction", 30),
@@ -192,6 +194,39 @@ def seed_shop(village, head, clerk) -> None:
     shop.create_shop(township, "克城镇积分超市", ["PX-HLG-HLG"], auth.by_username("county"))
 
 
+def seed_honors(county, village, head) -> None:
+    """Last month's honor roll proposed by the rules and approved; a unit's own star; and SZ001, a
+    ten-star household (十星级文明户) with a star in each of ten categories over the past year."""
+    if honors.roll(village, honors.last_period("month")):
+        return
+    honors.ensure_defaults(county)
+    honors.add_category(
+        village,
+        {
+            "code": "culture",
+            "name": "文化活动之星",
+            "name_hant": "文化活動之星",
+            "name_en": "Culture Star",
+            "rule": "nomination",
+            "per_unit": 2,
+            "bonus": 5,
+        },
+        head,
+    )
+    last = honors.last_period("month")
+    honors.propose(village, last, head)
+    honors.approve_all(village, last, head)
+    household = households.by_code(village, "SZ001")
+    this_month = time.today().replace(day=1)
+    for n, category in enumerate(honors.categories_for(village), start=1):
+        month = time.month_of(this_month - timedelta(days=30 * n - 15))
+        held = honors.roll(village, month)
+        if any(h.household_id == household.id and h.category_id == category.id for h in held):
+            continue
+        star = honors.nominate(village, category, household, month, "群众评议，表现突出", head)
+        honors.approve(star, head)
+
+
 def seed() -> list[tuple[str, str, str, str]]:
     for code, name, kind, parent in UNITS:
         if units.by_code(code) is None:
@@ -230,6 +265,7 @@ def seed() -> list[tuple[str, str, str, str]]:
         scoring.assign(village, scorer, [f"SZ{i:03d}" for i in range(1, 11)])
     seed_scoring(village, scorer, auth.by_username("shanzhong"))
     seed_shop(village, auth.by_username("shanzhong"), auth.by_username("clerk"))
+    seed_honors(county, village, auth.by_username("shanzhong"))
     resident = auth.by_username("wangsibao")
     if resident.phone is None:
         pins.set_pin(resident.member, RESIDENT_PHONE, RESIDENT_PIN, auth.by_username("shanzhong"))

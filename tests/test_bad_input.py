@@ -57,6 +57,16 @@ FIELDS = [
     "month",
     "format",
     "layout",
+    "period",
+    "category",
+    "household",
+    "rule",
+    "per_unit",
+    "bonus",
+    "min_points",
+    "rubric_categories",
+    "deed_categories",
+    "name_en",
     "zzz",
 ]
 TEXT = st.one_of(

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from moral_bank import demo
 from moral_bank.auth.models import RoleAssignment, User
 from moral_bank.core.db import db
+from moral_bank.honors.models import Honor, StarCategory
 from moral_bank.households.models import Household
 from moral_bank.ledger.models import Account
 from moral_bank.scoring import notices
@@ -168,13 +169,24 @@ def test_seed_demo_twice_is_idempotent(runner):
     assert first["household"] == 40
     assert first["user_account"] == len(demo.LOGINS)
     # Last month's sheets and deeds, posted, and one correction (a reversal and a new entry);
-    # three redemptions at the shop, one of them voided.
-    assert first["transfer"] == 20 + len(demo.LAST_MONTH_DEEDS) + 2 + 3 + 1
+    # three redemptions at the shop, one of them voided; a bonus for each approved star.
+    assert first["transfer"] == 20 + len(demo.LAST_MONTH_DEEDS) + 2 + 3 + 1 + len(star_bonuses())
+    assert len(star_bonuses()) >= 10 + 3  # the ten-star household's ten, and last month's roll
     assert (first["shop"], first["redemption"], first["shop_item"]) == (2, 3, len(demo.SHOP_ITEMS))
     assert (first["notice"], first["objection"]) == (2, 1)
     second_run = runner.invoke(args=["seed-demo"])
     assert second_run.exit_code == 0, second_run.output
     assert row_counts() == first
+
+
+def star_bonuses() -> list[tuple[str, int]]:
+    """(household code, bonus) of every approved star."""
+    return db.session.execute(
+        select(Household.code, StarCategory.bonus)
+        .join(Honor, Honor.household_id == Household.id)
+        .join(StarCategory, StarCategory.id == Honor.category_id)
+        .where(Honor.status == "approved", StarCategory.bonus > 0)
+    ).all()
 
 
 def test_seed_demo_balances(runner):
@@ -190,6 +202,9 @@ def test_seed_demo_balances(runner):
         ).all()
     )
     totals = {f"SZ{n + 1:03d}": sum(demo.demo_scores(n).values()) for n in range(5)}
+    for code, bonus in star_bonuses():
+        if code in totals:
+            totals[code] += bonus
     assert balances == {
         "SZ001": totals["SZ001"] + 35 - 22,
         "SZ002": totals["SZ002"] - 5,

@@ -11,6 +11,8 @@ from moral_bank.core.permissions import ADMINS, ANY_ROLE, STAFF
 from moral_bank.scoring import notices
 from moral_bank.scoring import service as scoring
 from moral_bank.scoring.models import Notice, NoticeLine, Objection
+from moral_bank.honors import service as honors
+from moral_bank.honors.models import Honor
 from moral_bank.shop import service as shop
 from moral_bank.shop.models import Item, Redemption
 
@@ -126,6 +128,17 @@ EXPECTED = {
     "api.void_redemption": A | {"clerk"},
     "shop_reports.shop_report": A | {"clerk"},
     "shop_reports.points_report": A,
+    "honors.roll": A,
+    "honors.propose": A,
+    "honors.approve_all": A,
+    "honors.approve": A,
+    "honors.remove": A,
+    "honors.revoke": A,
+    "honors.nominate": A,
+    "honors.categories": A,
+    "api.unit_honors": PUBLIC,
+    "api.propose_honors": A,
+    "api.approve_honor": A,
 }
 
 # The same object routes pointed at another township's village: only the county admin reaches it.
@@ -186,6 +199,16 @@ OUTSIDE = {
     "api.void_redemption",
     "shop_reports.shop_report",
     "shop_reports.points_report",
+    "honors.roll",
+    "honors.propose",
+    "honors.approve_all",
+    "honors.approve",
+    "honors.remove",
+    "honors.revoke",
+    "honors.nominate",
+    "honors.categories",
+    "api.propose_honors",
+    "api.approve_honor",
 }
 
 
@@ -235,7 +258,8 @@ def _shop_args(h) -> dict:
     """The shop of the household's village, one of its items and a redemption of the household."""
     redemption = db.session.scalar(select(Redemption).where(Redemption.household_id == h.id))
     item_id = db.session.scalar(select(Item.id).where(Item.shop_id == redemption.shop_id))
-    return {"shop_id": redemption.shop_id, "item_id": item_id, "redemption_id": redemption.id}
+    honor_id = db.session.scalar(select(Honor.id).where(Honor.household_id == h.id))
+    return {"shop_id": redemption.shop_id, "item_id": item_id, "redemption_id": redemption.id, "honor_id": honor_id}
 
 
 def _shops(world) -> None:
@@ -248,6 +272,10 @@ def _shops(world) -> None:
         soap = shop.add_item(s, "肥皂", 5, 10, 2, clerk)
         factories.award(household, 50, f"fund-{household.code}")
         shop.redeem(s, household, [{"item_id": soap.id, "qty": 1}], f"perm-{household.code}-1", clerk)
+    # A proposed star for each village's household.
+    star = honors.ensure_defaults(world.county)[0]
+    for village, household in ((world.village, world.h1), (world.other_village, world.other_h)):
+        honors.nominate(village, star, household, honors.last_period("month"), "表现突出", world.users["county_admin"])
 
 
 def request_as(app, world, role: str, endpoint: str, method: str, outside: bool):

@@ -78,6 +78,21 @@ ITEM = {
         "active": {"type": "boolean"},
     },
 }
+HONOR = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "category": {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
+        "period": {"type": "string"},
+        "household": {"type": "object", "description": "name as the unit shows names; code and id for its staff"},
+        "how": {"type": "string", "enum": ["rule", "nomination"]},
+        "reason": {"type": "string"},
+        "points": {"type": "integer"},
+        "bonus": {"type": "integer"},
+        "status": {"type": "string", "enum": ["proposed", "approved", "removed", "revoked"]},
+        "rank": {"type": "integer", "nullable": True},
+    },
+}
 REDEMPTION = {
     "type": "object",
     "required": ["id", "receipt_no", "total", "balance_after"],
@@ -488,6 +503,64 @@ def document() -> dict:
                         "200": _json(REDEMPTION, "Voided"),
                         "409": _json(ERROR, "Already voided, or not made today"),
                         **_errors(401, 403, 404, 422),
+                    },
+                }
+            },
+            "/units/{code}/honors": {
+                "get": {
+                    "summary": "The unit's honor roll of a period: its approved stars (its admins also see proposals)",
+                    "security": [{}, {"bearer": []}],
+                    "parameters": [
+                        UNIT_CODE,
+                        {
+                            "name": "period",
+                            "in": "query",
+                            "schema": {"type": "string", "example": "2026-10"},
+                            "description": "a month (2026-10), quarter (2026-Q4) or year (2026); last month by default",
+                        },
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "unit": {"type": "string"},
+                                    "period": {"type": "string"},
+                                    "items": {"type": "array", "items": HONOR},
+                                },
+                            }
+                        ),
+                        **_errors(404, 422),
+                    },
+                }
+            },
+            "/units/{code}/honors/propose": {
+                "post": {
+                    "summary": "Propose the period's stars of every rule-based category, each with why it qualified",
+                    "parameters": [UNIT_CODE],
+                    "requestBody": _body(
+                        {"type": "object", "required": ["period"], "properties": {"period": {"type": "string"}}}
+                    ),
+                    "responses": {
+                        "201": _json(
+                            {
+                                "type": "object",
+                                "properties": {"unit": {"type": "string"}, "items": {"type": "array", "items": HONOR}},
+                            },
+                            "The new proposals",
+                        ),
+                        **_errors(401, 403, 404, 422),
+                    },
+                }
+            },
+            "/honors/{honor_id}/approve": {
+                "post": {
+                    "summary": "Approve a proposed star: it is on the roll and its bonus is posted (once)",
+                    "parameters": [{"name": "honor_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                    "responses": {
+                        "200": _json(HONOR),
+                        "409": _json(ERROR, "Not a proposal, or the category is full for the period"),
+                        **_errors(401, 403, 404),
                     },
                 }
             },

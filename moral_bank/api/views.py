@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from ..auth import service as auth
 from ..cards import service as cards
+from ..core import permissions
 from ..core.db import db
 from ..core.errors import DomainError, NotFound, field_messages, json_error
 from ..core.extensions import limiter
@@ -21,6 +22,8 @@ from ..core.permissions import (
 )
 from ..core.time import month_of
 from ..core.views import paginate
+from ..honors import service as honors
+from ..honors.models import Honor
 from ..households import service as households
 from ..households.models import Household
 from ..ledger import service as ledger
@@ -614,3 +617,60 @@ def void_redemption(redemption_id: int):
     shop.void(r, _json_body().get("reason"), current_user)
     db.session.commit()
     return jsonify(_redemption_json(r))
+
+
+# --- honor rolls -----------------------------------------------------------------------------
+
+
+def _honor_json(h: Honor, public_view: bool = False) -> dict:
+    body = {
+        "id": h.id,
+        "category": {"code": h.category.code, "name": h.category.label},
+        "period": h.period,
+        "household": {"code": h.household.code, "name": notices.shown_name(h.unit, h.household.head_name)},
+        "how": h.how,
+        "reason": h.reason,
+        "points": h.points,
+        "bonus": h.category.bonus,
+    }
+    if public_view:
+        del body["household"]["code"]  # the public sees the (masked) name only
+    else:
+        body["household"]["id"] = h.household_id
+        body["status"] = h.status
+        body["rank"] = h.rank
+    return body
+
+
+@bp.get("/units/<code>/honors")
+@public
+def unit_honors(code: str):
+    """The unit's honor roll of a period (its approved stars); the unit's admins also see the proposals."""
+    unit = units.by_code(code)
+    if unit is None:
+        raise NotFound(_("No unit has the code %(code)s.", code=code), field="unit")
+    period = honors.parse_period(request.args.get("period") or honors.last_period("month")).text
+    admin = permissions.has_role(current_user, ADMINS, unit)
+    listed = honors.roll(unit, period, statuses=("proposed", "approved") if admin else ("approved",))
+    return jsonify(unit=unit.code, period=period, items=[_honor_json(h, public_view=not admin) for h in listed])
+
+
+@bp.post("/units/<code>/honors/propose")
+@roles_required(*ADMINS)
+def propose_honors(code: str):
+    unit = _unit(code, *ADMINS)
+    made = honors.propose(unit, _json_body().get("period"), current_user)
+    db.session.commit()
+    return jsonify(unit=unit.code, items=[_honor_json(h) for h in made]), 201
+
+
+@bp.post("/honors/<int:honor_id>/approve")
+@roles_required(*ADMINS)
+def approve_honor(honor_id: int):
+    honor = db.session.get(Honor, honor_id)
+    if honor is None:
+        raise NotFound(_("No star has this id."))
+    require_unit(honor.unit, *ADMINS)
+    honors.approve(honor, current_user)
+    db.session.commit()
+    return jsonify(_honor_json(honor))

@@ -12,6 +12,8 @@ from sqlalchemy import bindparam, func, select
 
 from ..core.db import db
 from ..core.time import month_of, zone
+from ..honors import service as honors
+from ..honors.models import Honor
 from ..households.models import Household
 from ..ledger import service as ledger
 from ..ledger.models import TRANSFER_KIND_LABELS, Account, Entry, Transfer
@@ -41,6 +43,7 @@ class Head:
     account_id: int
     balance: int
     newest_entry: int
+    stars: int  # approved stars: the history (which lists them) changes with them
 
 
 # Built once: every passbook view runs it.
@@ -55,6 +58,9 @@ _HEAD = (
         Account.id,
         Account.balance,
         select(func.max(Entry.id)).where(Entry.account_id == Account.id).scalar_subquery(),
+        select(func.count(Honor.id))
+        .where(Honor.household_id == Household.id, Honor.status == "approved")
+        .scalar_subquery(),
     )
     .join(Account, Account.household_id == Household.id)
     .join(Unit, Unit.id == Household.unit_id)
@@ -67,13 +73,13 @@ def head(household_id: int) -> Head | None:
     row = db.session.execute(_HEAD, {"household_id": household_id}).first()
     if row is None:
         return None
-    hid, code, name, unit_id, unit_name, path, account_id, balance, newest_entry = row
-    return Head(hid, code, name, UnitRef(unit_id, unit_name, path), account_id, balance, newest_entry or 0)
+    hid, code, name, unit_id, unit_name, path, account_id, balance, newest_entry, stars = row
+    return Head(hid, code, name, UnitRef(unit_id, unit_name, path), account_id, balance, newest_entry or 0, stars)
 
 
 def history_key(head: Head, page: int, locale: str) -> str:
     """A key that changes with every new entry of the account (and each month, for the chart)."""
-    return f"passbook:{head.account_id}:{page}:{locale}:{month_of()}:{head.newest_entry}:{head.balance}"
+    return f"passbook:{head.account_id}:{page}:{locale}:{month_of()}:{head.newest_entry}:{head.balance}:{head.stars}"
 
 
 @dataclass
@@ -110,6 +116,7 @@ class Page:
     page: int
     has_older: bool
     chart: list[tuple[str, int]]  # (month, points earned) for the last 12 months, oldest first
+    stars: list = field(default_factory=list)  # approved honors, newest first (page 1 only)
 
     @property
     def bars(self) -> list[tuple[str, int, float]]:
@@ -245,6 +252,7 @@ def page_of(household: Household, page: int = 1, now: datetime | None = None) ->
         page=page,
         has_older=has_older,
         chart=chart,
+        stars=honors.stars_of(household.id) if page == 1 else [],
     )
 
 

@@ -1,0 +1,214 @@
+"""The unit admin's honor-roll pages: propose a period's stars, approve, remove, nominate, revoke, and
+the star categories. Rules live in honors/service.py."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from ..core.db import db
+from ..core.errors import DomainError
+from ..core.forms import ActionForm
+from ..core.permissions import ADMINS, require_unit, roles_required
+from ..core.views import apply_form_error
+from ..households import service as households
+from ..units.models import Unit
+from . import service
+from .forms import CategoryForm, NominateForm, PeriodForm, RevokeForm
+from .models import Honor, StarCategory
+
+bp = Blueprint("honors", __name__, url_prefix="/honors")
+
+
+def _unit(unit_id: int) -> Unit:
+    unit = db.get_or_404(Unit, unit_id)
+    require_unit(unit, *ADMINS)
+    return unit
+
+
+def _honor(honor_id: int) -> Honor:
+    honor = db.get_or_404(Honor, honor_id)
+    require_unit(honor.unit, *ADMINS)
+    return honor
+
+
+def _period_arg() -> str:
+    text = (request.args.get("period") or "").strip()[:7]
+    try:
+        return service.parse_period(text).text
+    except DomainError:
+        return service.last_period("month")
+
+
+def _back(unit_id: int, period: str):
+    return redirect(url_for("honors.roll", unit_id=unit_id, period=period))
+
+
+@bp.get("/units/<int:unit_id>")
+@roles_required(*ADMINS)
+def roll(unit_id: int):
+    unit = _unit(unit_id)
+    period = _period_arg()
+    categories = service.categories_for(unit)
+    nominate = NominateForm(period=period)
+    nominate.category.choices = [SelectChoice(str(c.id), c.label) for c in categories]
+    honors = service.roll(unit, period, statuses=("proposed", "approved", "revoked"))
+    ten, households_count = service.plaque_rate(unit)
+    return render_template(
+        "honors/roll.html",
+        unit=unit,
+        period=period,
+        categories=categories,
+        honors=honors,
+        by_category={c.id: [h for h in honors if h.category_id == c.id] for c in categories},
+        propose_form=PeriodForm(period=period),
+        nominate_form=nominate,
+        revoke_form=RevokeForm(),
+        action=ActionForm(),
+        ten_star=service.ten_star(unit),
+        plaque=(ten, households_count),
+    )
+
+
+@bp.post("/units/<int:unit_id>/propose")
+@roles_required(*ADMINS)
+def propose(unit_id: int):
+    unit = _unit(unit_id)
+    form = PeriodForm()
+    period = (form.period.data or "").strip()
+    if form.validate_on_submit():
+        try:
+            made = service.propose(unit, period, current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return _back(unit.id, service.last_period("month"))
+        db.session.commit()
+        flash(_("%(n)s stars proposed for %(period)s.", n=len(made), period=period), "success")
+    return _back(unit.id, period if service.PERIOD_RE.match(period) else service.last_period("month"))
+
+
+@bp.post("/units/<int:unit_id>/approve-all")
+@roles_required(*ADMINS)
+def approve_all(unit_id: int):
+    unit = _unit(unit_id)
+    form = PeriodForm()
+    period = (form.period.data or "").strip()
+    if form.validate_on_submit():
+        try:
+            done = service.approve_all(unit, period, current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return _back(unit.id, service.last_period("month"))
+        db.session.commit()
+        flash(_("%(n)s stars approved; their bonus points are in the passbooks.", n=done), "success")
+    return _back(unit.id, period if service.PERIOD_RE.match(period) else service.last_period("month"))
+
+
+def _decide(honor_id: int, act, done_message: str):
+    honor = _honor(honor_id)
+    if ActionForm().validate_on_submit():
+        try:
+            act(honor)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(done_message, "success")
+    return _back(honor.unit_id, honor.period)
+
+
+@bp.post("/<int:honor_id>/approve")
+@roles_required(*ADMINS)
+def approve(honor_id: int):
+    return _decide(honor_id, lambda h: service.approve(h, current_user), _("Approved: the star is on the roll."))
+
+
+@bp.post("/<int:honor_id>/remove")
+@roles_required(*ADMINS)
+def remove(honor_id: int):
+    return _decide(honor_id, lambda h: service.remove(h, current_user), _("Removed from the proposals."))
+
+
+@bp.post("/<int:honor_id>/revoke")
+@roles_required(*ADMINS)
+def revoke(honor_id: int):
+    honor = _honor(honor_id)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            service.revoke(honor, form.reason.data, current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Revoked: the star is off the roll and its bonus points were taken back."), "success")
+    else:
+        flash(_("Please give a reason for revoking (at most 500 characters)."), "error")
+    return _back(honor.unit_id, honor.period)
+
+
+@bp.post("/units/<int:unit_id>/nominate")
+@roles_required(*ADMINS)
+def nominate(unit_id: int):
+    unit = _unit(unit_id)
+    form = NominateForm()
+    form.category.choices = [SelectChoice(str(c.id), c.label) for c in service.categories_for(unit)]
+    period = (form.period.data or "").strip()
+    if form.validate_on_submit():
+        category = db.session.get(StarCategory, int(form.category.data))
+        household = households.by_code(unit, (form.household.data or "").strip())
+        try:
+            if household is None:
+                raise DomainError(_("No household of %(unit)s has this code.", unit=unit.name), field="household")
+            service.nominate(unit, category, household, period, form.reason.data, current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Nominated; approve it to put it on the roll."), "success")
+    else:
+        flash(" ".join(str(m) for messages in form.errors.values() for m in messages), "error")
+    return _back(unit.id, period if service.PERIOD_RE.match(period) else service.last_period("month"))
+
+
+@bp.route("/units/<int:unit_id>/categories", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def categories(unit_id: int):
+    unit = _unit(unit_id)
+    form = CategoryForm()
+    if form.validate_on_submit():
+        fields = {
+            "code": form.code.data.strip(),
+            "name": form.name.data,
+            "name_hant": form.name_hant.data or "",
+            "name_en": form.name_en.data or "",
+            "period": form.period.data,
+            "rule": form.rule.data,
+            "rubric_categories": form.rubric_categories.data or [],
+            "deed_categories": [c for c in (form.deed_categories.data or "").replace(",", " ").split() if c],
+        }
+        for key in ("per_unit", "bonus", "min_points"):
+            text = (getattr(form, key).data or "").strip()
+            fields[key] = int(text) if text.isascii() and text.isdigit() else text
+        try:
+            made = service.add_category(unit, fields, current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("%(name)s added.", name=made.name), "success")
+            return redirect(url_for("honors.categories", unit_id=unit.id))
+    listed = db.session.scalars(
+        select(StarCategory)
+        .where(StarCategory.id.in_([c.id for c in service.categories_for(unit, active_only=False)]))
+        .order_by(StarCategory.position, StarCategory.id)
+    ).all()
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("honors/categories.html", unit=unit, categories=listed, form=form), status
