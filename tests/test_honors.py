@@ -275,3 +275,7 @@ def test_the_roll_page(login_as, world, rated):
     )
     assert added.status_code == 422
     assert login_as("scorer").get(f"/honors/units/{world.village.id}").status_code == 403
+    everything = admin.post(f"/honors/units/{world.village.id}/approve-all", data={"period": last_month()})
+    assert everything.status_code == 302
+    left = db.session.scalar(select(func.count(Honor.id)).where(Honor.status == "proposed", Honor.how == "rule"))
+    assert left == 0

@@ -71,40 +71,41 @@ def roll(unit_id: int):
     )
 
 
-@bp.post("/units/<int:unit_id>/propose")
-@roles_required(*ADMINS)
-def propose(unit_id: int):
+def _for_period(unit_id: int, act, done):
+    """A button on the roll that acts on the unit's period: run `act`, say `done(result, period)`."""
     unit = _unit(unit_id)
     form = PeriodForm()
     period = (form.period.data or "").strip()
     if form.validate_on_submit():
         try:
-            made = service.propose(unit, period, current_user)
+            result = act(unit, period)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
             return _back(unit.id, service.last_period("month"))
         db.session.commit()
-        flash(_("%(n)s stars proposed for %(period)s.", n=len(made), period=period), "success")
+        flash(done(result, period), "success")
     return _back(unit.id, period if service.PERIOD_RE.match(period) else service.last_period("month"))
+
+
+@bp.post("/units/<int:unit_id>/propose")
+@roles_required(*ADMINS)
+def propose(unit_id: int):
+    return _for_period(
+        unit_id,
+        lambda unit, period: service.propose(unit, period, current_user),
+        lambda made, period: _("%(n)s stars proposed for %(period)s.", n=len(made), period=period),
+    )
 
 
 @bp.post("/units/<int:unit_id>/approve-all")
 @roles_required(*ADMINS)
 def approve_all(unit_id: int):
-    unit = _unit(unit_id)
-    form = PeriodForm()
-    period = (form.period.data or "").strip()
-    if form.validate_on_submit():
-        try:
-            done = service.approve_all(unit, period, current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            return _back(unit.id, service.last_period("month"))
-        db.session.commit()
-        flash(_("%(n)s stars approved; their bonus points are in the passbooks.", n=done), "success")
-    return _back(unit.id, period if service.PERIOD_RE.match(period) else service.last_period("month"))
+    return _for_period(
+        unit_id,
+        lambda unit, period: service.approve_all(unit, period, current_user),
+        lambda done, _period: _("%(n)s stars approved; their bonus points are in the passbooks.", n=done),
+    )
 
 
 def _decide(honor_id: int, act, done_message: str):
