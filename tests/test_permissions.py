@@ -8,11 +8,11 @@ from moral_bank import create_app
 from moral_bank.auth import service as auth
 from moral_bank.core.db import db
 from moral_bank.core.permissions import ADMINS, ANY_ROLE, STAFF
+from moral_bank.honors import service as honors
+from moral_bank.honors.models import Honor
 from moral_bank.scoring import notices
 from moral_bank.scoring import service as scoring
 from moral_bank.scoring.models import Notice, NoticeLine, Objection
-from moral_bank.honors import service as honors
-from moral_bank.honors.models import Honor
 from moral_bank.shop import service as shop
 from moral_bank.shop.models import Item, Redemption
 
