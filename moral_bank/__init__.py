@@ -36,6 +36,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .auth.views import bp as auth_bp
     from .cards.views import bp as cards_bp
     from .honors.views import bp as honors_bp
+    from .honors.views import public_bp as honors_public_bp
     from .households.views import bp as households_bp
     from .passbook.views import bp as passbook_bp
     from .public.views import bp as main_bp
@@ -57,6 +58,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         board_bp,
         shop_bp,
         honors_bp,
+        honors_public_bp,
         shop_reports_bp,
         api_bp,
     ):

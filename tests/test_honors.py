@@ -279,3 +279,25 @@ def test_the_roll_page(login_as, world, rated):
     assert everything.status_code == 302
     left = db.session.scalar(select(func.count(Honor.id)).where(Honor.status == "proposed", Honor.how == "rule"))
     assert left == 0
+
+
+def test_the_public_roll_shows_approved_stars_with_masked_names(client, world, rated):
+    admin = world.users["unit_admin"]
+    honors.propose(world.village, last_month(), admin)
+    three_zero = db.session.scalar(
+        select(Honor).where(Honor.household_id == world.h1.id, Honor.category_id == _category("three-zero").id)
+    )
+    honors.approve(three_zero, admin)
+    db.session.commit()
+    page = client.get("/roll/V1")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "public, max-age=300"
+    assert last_month() in body and "三零创建之星" in body and "王*保" in body and "王四保" not in body
+    assert "孝老爱亲之星" not in body  # proposed only: not public
+    assert "/notice-board/V1" in body
+    honors.revoke(three_zero, "复核不实", admin)
+    db.session.commit()
+    assert "三零创建之星" not in client.get(f"/roll/V1?period={last_month()}").get_data(as_text=True)
+    assert client.get("/roll/V1?period=bad").status_code == 404
+    assert client.get("/roll/NOPE").status_code == 404
+    assert client.get("/roll/T1").status_code == 404  # a township names no stars

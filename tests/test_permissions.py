@@ -139,6 +139,7 @@ EXPECTED = {
     "api.unit_honors": PUBLIC,
     "api.propose_honors": A,
     "api.approve_honor": A,
+    "honors_public.public_roll": PUBLIC,
 }
 
 # The same object routes pointed at another township's village: only the county admin reaches it.

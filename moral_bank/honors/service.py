@@ -23,6 +23,7 @@ from ..households.models import Household
 from ..ledger import service as ledger
 from ..ledger.models import Transfer
 from ..scoring.models import CATEGORIES, CATEGORY_LABELS, Deed, DeedCategory, RatingSheet, RubricItem, SheetScore
+from ..scoring.notices import shown_name
 from ..units.models import Unit
 from .models import Honor, StarCategory
 
@@ -483,3 +484,34 @@ def stars_of(household_id: int) -> list[Honor]:
             .order_by(Honor.period_end.desc(), Honor.id.desc())
         )
     )
+
+
+# --- the public roll -------------------------------------------------------------------------
+
+
+def published_periods(unit: Unit, limit: int = 12) -> list[str]:
+    """The periods with approved stars, newest first."""
+    return list(
+        db.session.scalars(
+            select(Honor.period)
+            .where(Honor.unit_id == unit.id, Honor.status == "approved")
+            .group_by(Honor.period)
+            .order_by(func.max(Honor.period_end).desc())
+            .limit(limit)
+        )
+    )
+
+
+def public_roll(unit: Unit, period_text: str | None = None) -> tuple[str | None, list[tuple[StarCategory, list]]]:
+    """What the village sees: the period (the asked one, else the newest published) and, per category,
+    its approved stars as (shown name, initial). Names follow the unit's name_privacy."""
+
+    periods = published_periods(unit, limit=1)
+    period = parse_period(period_text).text if period_text else (periods[0] if periods else None)
+    if period is None:
+        return None, []
+    grouped: dict[int, tuple[StarCategory, list]] = {}
+    for honor in roll(unit, period, statuses=("approved",)):
+        name = shown_name(unit, honor.household.head_name)
+        grouped.setdefault(honor.category_id, (honor.category, []))[1].append((name, name[:1]))
+    return period, list(grouped.values())

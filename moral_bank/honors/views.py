@@ -1,7 +1,7 @@
 """The unit admin's honor-roll pages: propose a period's stars, approve, remove, nominate, revoke, and
 the star categories. Rules live in honors/service.py."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,15 +10,19 @@ from wtforms.fields.choices import SelectChoice
 from ..core.db import db
 from ..core.errors import DomainError
 from ..core.forms import ActionForm
-from ..core.permissions import ADMINS, require_unit, roles_required
+from ..core.permissions import ADMINS, public, require_unit, roles_required
 from ..core.views import apply_form_error
 from ..households import service as households
+from ..scoring import notices
+from ..shop.service import shops_of
+from ..units import service as units
 from ..units.models import Unit
 from . import service
 from .forms import CategoryForm, NominateForm, PeriodForm, RevokeForm
 from .models import Honor, StarCategory
 
 bp = Blueprint("honors", __name__, url_prefix="/honors")
+public_bp = Blueprint("honors_public", __name__)
 
 
 def _unit(unit_id: int) -> Unit:
@@ -213,3 +217,36 @@ def categories(unit_id: int):
     ).all()
     status = 422 if form.errors or form.form_errors else 200
     return render_template("honors/categories.html", unit=unit, categories=listed, form=form), status
+
+
+# --- the public roll (no login) --------------------------------------------------------------
+
+
+@public_bp.get("/roll/<code>")
+@public
+def public_roll(code: str):
+    """The unit's honor roll as the village sees it: the stars of a period, earlier periods, the
+    ten-star households, and links to the notice board and the shop."""
+    unit = units.by_code(code)
+    if unit is None or unit.kind not in ("village", "community"):
+        abort(404)
+    asked = (request.args.get("period") or "").strip()[:7] or None
+    try:
+        period, stars = service.public_roll(unit, asked)
+    except DomainError:
+        abort(404)
+    shown = [(notices.shown_name(unit, h.head_name), n) for h, n in service.ten_star(unit)]
+    response = make_response(
+        render_template(
+            "honors/public_roll.html",
+            unit=unit,
+            period=period,
+            stars=stars,
+            periods=service.published_periods(unit),
+            ten_star=shown,
+            plaque=service.plaque_rate(unit),
+            shops=shops_of(unit),
+        )
+    )
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response

@@ -42,7 +42,7 @@ from ..ledger.models import Account
 from ..scoring.service import settings_for
 from ..units import service as units
 from ..units.models import Unit
-from .models import Item, Redemption, RedemptionLine, Shop, StockMovement
+from .models import Item, Redemption, RedemptionLine, Shop, StockMovement, shop_unit
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,120}$")
 MAX_QTY = 999
@@ -123,6 +123,19 @@ def shops_for(user) -> list[Shop]:
             .join(Unit, Unit.id == Shop.unit_id)
             .where(permissions.unit_filter(user, CLERKS, Unit))
             .order_by(Unit.path, Shop.name)
+        )
+    )
+
+
+def shops_of(unit: Unit) -> list[Shop]:
+    """The open shops a unit's households can use: its own and those above it, and those serving it."""
+    ancestors = [int(i) for i in unit.path.strip("/").split("/") if i]
+    served = select(shop_unit.c.shop_id).where(shop_unit.c.unit_id.in_(ancestors))
+    return list(
+        db.session.scalars(
+            select(Shop)
+            .where(Shop.active.is_(True), (Shop.unit_id.in_(ancestors)) | (Shop.id.in_(served)))
+            .order_by(Shop.id)
         )
     )
 
