@@ -1,8 +1,9 @@
 """Small helpers every domain's views use."""
 
-from flask import Response, abort, current_app, request, url_for
+from flask import Response, abort, current_app, flash, request, url_for
 
 from .db import db
+from .errors import DomainError
 from .tabular import to_csv, to_xlsx
 
 MIMETYPES = {
@@ -51,3 +52,17 @@ def safe_next(target: str | None) -> str:
     # tab or newline: browsers and urlsplit drop those, so "/<TAB>/evil.example" became "//evil.example".
     local = target and target.startswith("/") and not target.startswith("//") and "\\" not in target
     return target if local and target.isprintable() else url_for("main.index")
+
+
+def commit_or_flash(action, done) -> bool:
+    """Run a service call for a button: on a domain error roll back and flash its message; else
+    commit and flash `done` (a message, or a function of the call's result giving one)."""
+    try:
+        result = action()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return False
+    db.session.commit()
+    flash(done(result) if callable(done) else done, "success")
+    return True

@@ -11,7 +11,7 @@ from ..core.db import db
 from ..core.errors import DomainError
 from ..core.forms import ActionForm
 from ..core.permissions import ADMINS, public, require_unit, roles_required
-from ..core.views import apply_form_error
+from ..core.views import apply_form_error, commit_or_flash
 from ..households import service as households
 from ..scoring import notices
 from ..shop.service import shops_of
@@ -43,6 +43,11 @@ def _period_arg() -> str:
         return service.parse_period(text).text
     except DomainError:
         return service.last_period("month")
+
+
+def _period_or_last(text: str) -> str:
+    """The period a form named, or last month when it named none that can be read."""
+    return text if service.PERIOD_RE.match(text) else service.last_period("month")
 
 
 def _back(unit_id: int, period: str):
@@ -81,15 +86,8 @@ def _for_period(unit_id: int, act, done):
     form = PeriodForm()
     period = (form.period.data or "").strip()
     if form.validate_on_submit():
-        try:
-            result = act(unit, period)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            return _back(unit.id, service.last_period("month"))
-        db.session.commit()
-        flash(done(result, period), "success")
-    return _back(unit.id, period if service.PERIOD_RE.match(period) else service.last_period("month"))
+        commit_or_flash(lambda: act(unit, period), lambda result: done(result, period))
+    return _back(unit.id, _period_or_last(period))
 
 
 @bp.post("/units/<int:unit_id>/propose")
@@ -115,14 +113,7 @@ def approve_all(unit_id: int):
 def _decide(honor_id: int, act, done_message: str):
     honor = _honor(honor_id)
     if ActionForm().validate_on_submit():
-        try:
-            act(honor)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(done_message, "success")
+        commit_or_flash(lambda: act(honor), done_message)
     return _back(honor.unit_id, honor.period)
 
 
@@ -144,14 +135,10 @@ def revoke(honor_id: int):
     honor = _honor(honor_id)
     form = RevokeForm()
     if form.validate_on_submit():
-        try:
-            service.revoke(honor, form.reason.data, current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Revoked: the star is off the roll and its bonus points were taken back."), "success")
+        commit_or_flash(
+            lambda: service.revoke(honor, form.reason.data, current_user),
+            _("Revoked: the star is off the roll and its bonus points were taken back."),
+        )
     else:
         flash(_("Please give a reason for revoking (at most 500 characters)."), "error")
     return _back(honor.unit_id, honor.period)
@@ -167,19 +154,16 @@ def nominate(unit_id: int):
     if form.validate_on_submit():
         category = db.session.get(StarCategory, int(form.category.data))
         household = households.by_code(unit, (form.household.data or "").strip())
-        try:
+
+        def nominate_it():
             if household is None:
                 raise DomainError(_("No household of %(unit)s has this code.", unit=unit.name), field="household")
-            service.nominate(unit, category, household, period, form.reason.data, current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Nominated; approve it to put it on the roll."), "success")
+            return service.nominate(unit, category, household, period, form.reason.data, current_user)
+
+        commit_or_flash(nominate_it, _("Nominated; approve it to put it on the roll."))
     else:
         flash(" ".join(str(m) for messages in form.errors.values() for m in messages), "error")
-    return _back(unit.id, period if service.PERIOD_RE.match(period) else service.last_period("month"))
+    return _back(unit.id, _period_or_last(period))
 
 
 @bp.route("/units/<int:unit_id>/categories", methods=["GET", "POST"])

@@ -14,7 +14,7 @@ from ..core import photos
 from ..core.db import db
 from ..core.errors import DomainError
 from ..core.permissions import ADMINS, assignments, has_role, public, require_unit, roles_required
-from ..core.views import apply_form_error
+from ..core.views import apply_form_error, commit_or_flash
 from ..households.models import Household
 from ..ledger import service as ledger
 from ..units.models import Unit
@@ -129,14 +129,7 @@ def served(shop_id: int):
     require_unit(found.unit, *ADMINS)
     form = ServedForm()
     if form.validate_on_submit():
-        try:
-            service.set_served(found, _codes(form.served.data), current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
+        commit_or_flash(lambda: service.set_served(found, _codes(form.served.data), current_user), _("Saved."))
     return redirect(url_for("shop.detail", shop_id=found.id))
 
 
@@ -346,14 +339,10 @@ def void(redemption_id: int):
     found = _redemption(redemption_id)
     form = VoidForm()
     if form.validate_on_submit():
-        try:
-            service.void(found, form.reason.data, current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Voided: the points went back to the household and the goods back on the shelf."), "success")
+        commit_or_flash(
+            lambda: service.void(found, form.reason.data, current_user),
+            _("Voided: the points went back to the household and the goods back on the shelf."),
+        )
     else:
         flash(_("Please give a reason for voiding."), "error")
     return redirect(url_for("shop.receipt", redemption_id=found.id))
