@@ -6,6 +6,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
+from moral_bank.cards.models import Card
 from moral_bank.core.db import db
 from moral_bank.ledger import service as ledger
 from moral_bank.shop import service as shop
@@ -87,3 +88,71 @@ def test_fifty_double_taps_of_one_cart_redeem_once(wide_app, till):  # noqa: F81
     db.session.expire_all()
     assert ledger.current_balance(ledger.household_account(household_id).id) == 90
     assert db.session.scalar(select(func.count(Redemption.id))) == 1
+
+
+def _api_checkouts(app_, till, key_of, n=THREADS) -> Counter:
+    """`n` concurrent POST /api/v1/redemptions by the two clerks (the request path: on SQLite it reads
+    first and takes the write lock only before it writes). Counts the answers by status code and id."""
+    import threading
+
+    household_id, shop_id, soap_id, _oil, _clerks = till
+    code = db.session.scalar(select(Card.short_code).where(Card.household_id == household_id))
+    client = app_.test_client()
+    tokens = [
+        client.post("/api/v1/tokens", json={"username": f"clerk{c}", "password": factories.PASSWORD}).json["token"]
+        for c in (1, 2)
+    ]
+    body = {"card": code, "shop_id": shop_id, "lines": [{"item_id": soap_id, "qty": 1}]}
+    barrier, lock, outcomes = threading.Barrier(n), threading.Lock(), Counter()
+
+    def worker(i: int) -> None:
+        headers = {"Authorization": f"Bearer {tokens[i % 2]}", "Idempotency-Key": key_of(i)}
+        barrier.wait()
+        try:
+            with app_.app_context():  # the tests' client commits the test's session before a request
+                answer = app_.test_client().post("/api/v1/redemptions", json=body, headers=headers)
+                db.session.remove()
+            outcome = (answer.status_code, answer.json["id"]) if answer.status_code < 300 else answer.status_code
+        except Exception as exc:  # reported in the counts, so a failure names its cause
+            outcome = f"error: {exc!r}"[:300]
+        with lock:
+            outcomes[outcome] += 1
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return outcomes
+
+
+@pytest.fixture
+def carded(till):
+    from moral_bank.cards import service as cards
+    from moral_bank.households.models import Household
+
+    cards.issue_missing([db.session.get(Household, till[0]).id])
+    db.session.commit()
+    return till
+
+
+def test_fifty_api_checkouts_against_ten_affordable_succeed_ten_times(wide_app, carded):  # noqa: F811
+    outcomes = _api_checkouts(wide_app, carded, lambda i: f"api-checkout-{i:04d}")
+    created = [o for o in outcomes if isinstance(o, tuple) and o[0] == 201]
+    assert len(created) == 10 and outcomes[409] == 40, outcomes
+    db.session.expire_all()
+    household_id, _shop, soap_id, *_ = carded
+    assert ledger.current_balance(ledger.household_account(household_id).id) == 0
+    assert db.session.scalar(select(Item.stock).where(Item.id == soap_id)) == 990
+    assert db.session.scalar(select(func.count(Redemption.id))) == 10
+    bad, problems = ledger.verify()
+    assert not bad and not problems
+
+
+def test_fifty_api_double_taps_redeem_once_and_all_get_the_same_receipt(wide_app, carded):  # noqa: F811
+    outcomes = _api_checkouts(wide_app, carded, lambda _i: "api-one-cart-key")
+    first = [o for o in outcomes if o[0] == 201]
+    assert len(first) == 1 and outcomes[first[0]] == 1, outcomes
+    assert outcomes[(200, first[0][1])] == 49, outcomes
+    db.session.expire_all()
+    assert ledger.current_balance(ledger.household_account(carded[0]).id) == 90

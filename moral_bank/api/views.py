@@ -7,7 +7,7 @@ from flask_login import current_user
 from ..auth import service as auth
 from ..cards import service as cards
 from ..core import permissions
-from ..core.db import db
+from ..core.db import db, late_write_lock
 from ..core.errors import DomainError, NotFound, field_messages, json_error
 from ..core.extensions import limiter
 from ..core.permissions import (
@@ -568,18 +568,23 @@ def move_item_stock(shop_id: int, item_id: int):
 
 
 @bp.post("/redemptions")
+@late_write_lock
 @roles_required(*shop.CLERKS)
 def create_redemption():
-    """A checkout, once per Idempotency-Key: a replay returns the first result."""
+    """A checkout, once per Idempotency-Key: a replay returns the first result (found when the key is
+    claimed, or here when the card is refused: a phone QR works once, a card may be replaced since)."""
     body = _json_body()
     shop_id = body.get("shop_id")
     found_shop = _shop(shop_id if isinstance(shop_id, int) and not isinstance(shop_id, bool) else 0)
     key = request.headers.get("Idempotency-Key", "")
-    earlier = shop.replay(found_shop, key, body.get("lines"))
-    if earlier is not None:  # a retry: the card (a phone QR above all) has done its work already
-        return jsonify(_redemption_json(earlier)), 200
     code = body.get("card") if isinstance(body.get("card"), str) else ""
-    found = cards.resolve(code)
+    try:
+        found = cards.resolve(code)
+    except DomainError:
+        earlier = shop.replay(found_shop, key, body.get("lines"))
+        if earlier is not None:
+            return jsonify(_redemption_json(earlier)), 200
+        raise
     try:
         redemption, created = shop.redeem(
             found_shop,

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
@@ -66,6 +66,17 @@ def _sqlite_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
+def late_write_lock(view):
+    """Mark a write view (a shop checkout) whose SQLite transaction begins as a reader and takes the
+    write lock only at take_write_lock(): its reads then do not keep the other writers waiting."""
+    view.late_write_lock = True
+    return view
+
+
+def _late(request_) -> bool:
+    return getattr(current_app.view_functions.get(request_.endpoint), "late_write_lock", False)
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     if conn.dialect.name != "sqlite":
@@ -74,8 +85,25 @@ def _sqlite_begin(conn):
     # "database is locked" when another writer got there first; the busy
     # timeout does not help it. Writers (form posts, CLI commands, worker
     # threads) therefore take the write lock up front and queue behind each
-    # other; plain page views stay concurrent readers under WAL.
-    if has_request_context() and request.method not in _WRITE_METHODS:
-        conn.exec_driver_sql("BEGIN")
-    else:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # other; plain page views stay concurrent readers under WAL. A
+    # late_write_lock view reads first and calls take_write_lock() before it writes.
+    reader = has_request_context() and (request.method not in _WRITE_METHODS or _late(request))
+    conn.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
+    conn.info["reader_since"] = conn.connection.driver_connection.total_changes if reader else None
+
+
+def take_write_lock() -> None:
+    """Before the first write of a late_write_lock view. On SQLite: end the reading transaction (it
+    wrote nothing, so nothing is lost) and begin a writing one, queueing for the write lock; the
+    writes that follow must not trust what was read before without a guard (guarded UPDATEs, unique
+    keys). Elsewhere, or in a writing transaction already, nothing: rows lock as they are written."""
+    conn = db.session.connection()
+    since = conn.info.get("reader_since") if conn.dialect.name == "sqlite" else None
+    if since is None:
+        return
+    raw = conn.connection.driver_connection
+    if raw.total_changes != since:
+        raise RuntimeError("take_write_lock() after a write: the reading transaction cannot be ended")
+    raw.execute("COMMIT")
+    raw.execute("BEGIN IMMEDIATE")
+    conn.info["reader_since"] = None

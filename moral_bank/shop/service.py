@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import make_transient_to_detached
 from werkzeug.security import check_password_hash
 
@@ -26,7 +27,7 @@ from ..auth.models import User
 from ..auth.pins import MAX_FAILURES
 from ..cards import service as cards
 from ..core import audit, permissions
-from ..core.db import db, utcnow
+from ..core.db import db, take_write_lock, utcnow
 from ..core.errors import (
     Conflict,
     DomainError,
@@ -39,7 +40,8 @@ from ..core.time import to_local, today
 from ..households.models import Household, Member
 from ..ledger import service as ledger
 from ..ledger.models import Account
-from ..scoring.service import settings_for
+from ..scoring.models import UnitSettings
+from ..scoring.service import PIN_THRESHOLD, settings_for
 from ..units import service as units
 from ..units.models import Unit
 from .models import Item, Redemption, RedemptionLine, Shop, StockMovement, shop_unit
@@ -243,8 +245,20 @@ _INSERT_MOVEMENT = StockMovement.__table__.insert()
 _CART_ITEMS = select(_ITEMS.c.id, _ITEMS.c.shop_id, _ITEMS.c.name, _ITEMS.c.price, _ITEMS.c.active).where(
     _ITEMS.c.id.in_(bindparam("ids", expanding=True))
 )
-_ACCOUNT_OF = select(Account.__table__.c.id).where(Account.__table__.c.household_id == bindparam("household_id"))
-_INSERT_REDEMPTION = Redemption.__table__.insert().returning(Redemption.__table__.c.id)
+_SETTINGS = UnitSettings.__table__
+_ACCOUNT_AND_THRESHOLD = (
+    select(Account.__table__.c.id, func.coalesce(_SETTINGS.c.pin_threshold, PIN_THRESHOLD))
+    .outerjoin(_SETTINGS, _SETTINGS.c.unit_id == bindparam("unit_id"))
+    .where(Account.__table__.c.household_id == bindparam("household_id"))
+)
+# The redemption row claims the Idempotency-Key: a second request with the key inserts nothing (on
+# PostgreSQL it waits for the first to commit or roll back) and gets the first redemption instead.
+_CLAIM = {
+    name: dialect_insert(Redemption.__table__)
+    .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    .returning(Redemption.__table__.c.id)
+    for name, dialect_insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
 _INSERT_LINE = RedemptionLine.__table__.insert()
 _FINISH_REDEMPTION = (
     Redemption.__table__.update()
@@ -519,11 +533,13 @@ def redeem(
     fresh: bool = False,
 ) -> tuple[Redemption, bool]:
     """Check out `lines` for `household`, once per `key`: (the redemption, True) the first time,
-    (the same redemption, False) on a replay. Refused with nothing written when the balance or a
-    stock is short, the PIN is missing or wrong, or the shop does not serve the household.
+    (the same redemption, False) on a replay. Refused when the balance or a stock is short, the PIN
+    is missing or wrong, or the shop does not serve the household; rows may have been written by
+    then, so the caller rolls back (as every request does on an error).
 
-    `fresh=True` when the caller has just looked the key up (replay() or by_key()); a request racing
-    with the same key still ends at the unique index and gets the first redemption."""
+    `fresh=True` skips the look-up of the key before the checks: the caller has just looked (replay()
+    or by_key()), or leaves a replay to the key's claim at the redemption's INSERT, which also settles
+    a request racing with the same key."""
     require_clerk(shop, actor)
     _check_key(key)
     wanted = parse_lines(lines)
@@ -548,59 +564,61 @@ def redeem(
             errors.append((f"item_{item_id}", _("%(name)s is no longer sold.", name=item.name)))
     raise_field_errors(errors)
     total = sum(items[i].price * q for i, q in wanted)
-    if needs_pin(household, total):
+    account_id, threshold = db.session.execute(
+        _ACCOUNT_AND_THRESHOLD, {"household_id": household.id, "unit_id": household.unit_id}
+    ).one()
+    take_write_lock()
+    if total > threshold:
         check_pin(household, pin)
-    account_id = db.session.execute(_ACCOUNT_OF, {"household_id": household.id}).scalar_one()
     actor_id = getattr(actor, "id", None)
-    try:
-        with db.session.begin_nested():
-            if phone is not None:
-                cards.consume(phone)
-            fields = {
-                "shop_id": shop.id,
-                "household_id": household.id,
-                "clerk_id": actor_id,
-                "idempotency_key": key,
-                "digest": digest,
-                "total": total,
-                "via": via,
-                "card_id": card_id,
-                "created_at": utcnow(),
-                "void_reason": "",
-            }
-            redemption_id = db.session.execute(_INSERT_REDEMPTION, {**fields, "balance_after": 0}).scalar_one()
-            lines_out = [
-                {"redemption_id": redemption_id, "item_id": i, "name": items[i].name, "qty": q, "price": items[i].price}
-                for i, q in wanted
-            ]
-            line_ids = db.session.scalars(
-                _INSERT_LINE.returning(RedemptionLine.__table__.c.id, sort_by_parameter_order=True), lines_out
-            ).all()
-            # Items first (by id), then the accounts inside ledger.post: the lock order of every writer.
-            for item_id, qty in wanted:
-                _move(item_id, items[item_id].name, -qty, "redemption", "", actor_id, redemption_id)
-            try:
-                transfer_id, balance_after = ledger.post(
-                    account_id,
-                    shop.account_id,
-                    total,
-                    "redemption",
-                    f"redemption:{redemption_id}",
-                    ("redemption", redemption_id),
-                    "、".join(f"{items[i].name}×{q}" for i, q in wanted),
-                    actor_id,
-                )
-            except InsufficientBalance:
-                raise _short(ledger.current_balance(account_id), total) from None
-            db.session.execute(
-                _FINISH_REDEMPTION, {"rid": redemption_id, "transfer_id": transfer_id, "balance_after": balance_after}
-            )
-    except IntegrityError:
-        # The same key was checked out at this moment by a double tap or a retry: that one stands.
+    fields = {
+        "shop_id": shop.id,
+        "household_id": household.id,
+        "clerk_id": actor_id,
+        "idempotency_key": key,
+        "digest": digest,
+        "total": total,
+        "via": via,
+        "card_id": card_id,
+        "created_at": utcnow(),
+        "void_reason": "",
+    }
+    claim = _CLAIM[db.session.get_bind().dialect.name]
+    redemption_id = db.session.execute(claim, {**fields, "balance_after": 0}).scalar()
+    if redemption_id is None:  # a double tap or a retry, at this moment or earlier: that one stands
         earlier = _earlier(key, digest)
         if earlier is None:
-            raise
+            raise Conflict(_("This checkout is being confirmed at this moment; look at the receipts."))
         return earlier, False
+    if phone is not None:
+        cards.consume(phone)
+    lines_out = [
+        {"redemption_id": redemption_id, "item_id": i, "name": items[i].name, "qty": q, "price": items[i].price}
+        for i, q in wanted
+    ]
+    line_ids = db.session.scalars(
+        _INSERT_LINE.returning(RedemptionLine.__table__.c.id, sort_by_parameter_order=True), lines_out
+    ).all()
+    # Items first (by id), then the accounts inside ledger.post: the lock order of every writer.
+    # A refusal below leaves rows written: the caller rolls back (one commit per request, at the edge).
+    for item_id, qty in wanted:
+        _move(item_id, items[item_id].name, -qty, "redemption", "", actor_id, redemption_id)
+    try:
+        transfer_id, balance_after = ledger.post(
+            account_id,
+            shop.account_id,
+            total,
+            "redemption",
+            f"redemption:{redemption_id}",
+            ("redemption", redemption_id),
+            "、".join(f"{items[i].name}×{q}" for i, q in wanted),
+            actor_id,
+        )
+    except InsufficientBalance:
+        raise _short(ledger.current_balance(account_id), total) from None
+    db.session.execute(
+        _FINISH_REDEMPTION, {"rid": redemption_id, "transfer_id": transfer_id, "balance_after": balance_after}
+    )
     ledger.expire_balances(account_id, shop.account_id)
     redemption = _as_loaded(
         Redemption(
