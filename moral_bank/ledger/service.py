@@ -111,11 +111,12 @@ def post(
 ) -> tuple[int, int]:
     """Write one transfer with plain statements: the two balance moves (in account-id order, the debit
     guarded), the transfer row and its two entries. Returns (transfer id, the debited account's new
-    balance). Raises InsufficientBalance, having written nothing, when the debit would overdraw.
+    balance). Raises InsufficientBalance when the debit would overdraw; the caller rolls back.
 
     The building block of transfer(); a caller on a hot path (a checkout) may call it directly when it
     has validated the posting, knows the key is new (the unique index still stands behind that) and
-    holds a savepoint or transaction to roll back. The caller audits."""
+    holds a savepoint or transaction to roll back. The caller audits. The second balance move comes
+    last: a shop's account, credited by every checkout, stays locked for the shortest time."""
     params = {"from_id": from_id, "to_id": to_id, "n": points}
     # The same lock order everywhere, so two opposite transfers cannot deadlock.
     if to_id < from_id:
@@ -130,8 +131,6 @@ def post(
             ),
             field="points",
         )
-    if to_id > from_id:
-        db.session.execute(_CREDIT, params)
     now = utcnow()
     transfer_id = db.session.execute(
         _INSERT_TRANSFER,
@@ -156,6 +155,8 @@ def post(
             {"transfer_id": transfer_id, "account_id": to_id, "amount": points, "created_at": now},
         ],
     )
+    if to_id > from_id:
+        db.session.execute(_CREDIT, params)
     return transfer_id, balance
 
 

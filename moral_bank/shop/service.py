@@ -599,10 +599,10 @@ def redeem(
     line_ids = db.session.scalars(
         _INSERT_LINE.returning(RedemptionLine.__table__.c.id, sort_by_parameter_order=True), lines_out
     ).all()
-    # Items first (by id), then the accounts inside ledger.post: the lock order of every writer.
-    # A refusal below leaves rows written: the caller rolls back (one commit per request, at the edge).
-    for item_id, qty in wanted:
-        _move(item_id, items[item_id].name, -qty, "redemption", "", actor_id, redemption_id)
+    # The accounts first (inside ledger.post), then the items by id: the lock order of every writer.
+    # The rows every checkout of the shop touches (its account, its items) are locked last, so
+    # checkouts wait for each other the shortest time. A refusal below leaves rows written: the
+    # caller rolls back (one commit per request, at the edge).
     try:
         transfer_id, balance_after = ledger.post(
             account_id,
@@ -640,6 +640,8 @@ def redeem(
         total=total,
         household_id=household.id,
     )
+    for item_id, qty in wanted:
+        _move(item_id, items[item_id].name, -qty, "redemption", "", actor_id, redemption_id)
     return redemption, True
 
 
@@ -681,9 +683,10 @@ def void(redemption: Redemption, reason: str, actor) -> Redemption:
     if to_local(redemption.created_at).date() != today():
         raise Conflict(_("A redemption can be voided only on the day it was made."))
     with db.session.begin_nested():
+        # The accounts, then the items: the lock order of the checkout.
+        ledger.reverse(redemption.transfer, actor, reason, kind="void")
         for line in sorted(redemption.lines, key=lambda line: line.item_id):
             _move(line.item_id, line.name, line.qty, "void", reason, getattr(actor, "id", None), redemption.id)
-        ledger.reverse(redemption.transfer, actor, reason, kind="void")
         redemption.voided_at = utcnow()
         redemption.voided_by_id = getattr(actor, "id", None)
         redemption.void_reason = reason
