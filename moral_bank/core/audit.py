@@ -29,7 +29,8 @@ def record(action: str, obj=None, *, actor=None, unit_id: int | None = None, **d
     this, checkouts included). `actor` defaults to the signed-in user; `obj` must have its id."""
     if actor is None and has_request_context() and not current_user.is_anonymous:
         actor = current_user
-    db.session.execute(
+    # On the session's connection: the same transaction, without the ORM's per-statement work.
+    db.session.connection().execute(
         _INSERT,
         {
             "at": utcnow(),

@@ -118,10 +118,11 @@ def post(
     holds a savepoint or transaction to roll back. The caller audits. The second balance move comes
     last: a shop's account, credited by every checkout, stays locked for the shortest time."""
     params = {"from_id": from_id, "to_id": to_id, "n": points}
+    conn = db.session.connection()  # the same transaction, without the ORM's per-statement work
     # The same lock order everywhere, so two opposite transfers cannot deadlock.
     if to_id < from_id:
-        db.session.execute(_CREDIT, params)
-    balance = db.session.execute(_DEBIT, params).scalar()
+        conn.execute(_CREDIT, params)
+    balance = conn.execute(_DEBIT, params).scalar()
     if balance is None:
         raise InsufficientBalance(
             _(
@@ -132,7 +133,7 @@ def post(
             field="points",
         )
     now = utcnow()
-    transfer_id = db.session.execute(
+    transfer_id = conn.execute(
         _INSERT_TRANSFER,
         {
             "kind": kind,
@@ -148,7 +149,7 @@ def post(
             "created_at": now,
         },
     ).scalar_one()
-    db.session.execute(
+    conn.execute(
         _INSERT_ENTRY,
         [
             {"transfer_id": transfer_id, "account_id": from_id, "amount": -points, "created_at": now},
@@ -156,7 +157,7 @@ def post(
         ],
     )
     if to_id > from_id:
-        db.session.execute(_CREDIT, params)
+        conn.execute(_CREDIT, params)
     return transfer_id, balance
 
 

@@ -273,13 +273,14 @@ def _move(
 ) -> int:
     """Move an item's stock by `delta` and write its movement row (plain statements: a checkout runs
     this); refused (InsufficientStock) when the stock would go below zero. Returns the new stock."""
-    stock_after = db.session.execute(_TAKE, {"item_id": item_id, "delta": delta}).scalar()
+    conn = db.session.connection()  # the same transaction, without the ORM's per-statement work
+    stock_after = conn.execute(_TAKE, {"item_id": item_id, "delta": delta}).scalar()
     if stock_after is None:
         left = db.session.scalar(select(Item.stock).where(Item.id == item_id).execution_options(populate_existing=True))
         raise InsufficientStock(
             _("Only %(left)s of %(name)s left in stock.", left=left, name=name), field=f"item_{item_id}"
         )
-    db.session.execute(
+    conn.execute(
         _INSERT_MOVEMENT,
         {
             "item_id": item_id,
@@ -550,10 +551,9 @@ def redeem(
             return earlier, False
     _check_household(shop, household)
     # Plain rows, not ORM objects: this is the checkout's hot path.
+    conn = db.session.connection()  # the same transaction, without the ORM's per-statement work
     items = {
-        row.id: row
-        for row in db.session.execute(_CART_ITEMS, {"ids": [i for i, _q in wanted]})
-        if row.shop_id == shop.id
+        row.id: row for row in conn.execute(_CART_ITEMS, {"ids": [i for i, _q in wanted]}) if row.shop_id == shop.id
     }
     errors = []
     for n, (item_id, _qty) in enumerate(wanted):
@@ -564,7 +564,7 @@ def redeem(
             errors.append((f"item_{item_id}", _("%(name)s is no longer sold.", name=item.name)))
     raise_field_errors(errors)
     total = sum(items[i].price * q for i, q in wanted)
-    account_id, threshold = db.session.execute(
+    account_id, threshold = conn.execute(
         _ACCOUNT_AND_THRESHOLD, {"household_id": household.id, "unit_id": household.unit_id}
     ).one()
     take_write_lock()
@@ -583,8 +583,8 @@ def redeem(
         "created_at": utcnow(),
         "void_reason": "",
     }
-    claim = _CLAIM[db.session.get_bind().dialect.name]
-    redemption_id = db.session.execute(claim, {**fields, "balance_after": 0}).scalar()
+    claim = _CLAIM[conn.dialect.name]
+    redemption_id = conn.execute(claim, {**fields, "balance_after": 0}).scalar()
     if redemption_id is None:  # a double tap or a retry, at this moment or earlier: that one stands
         earlier = _earlier(key, digest)
         if earlier is None:
@@ -596,7 +596,7 @@ def redeem(
         {"redemption_id": redemption_id, "item_id": i, "name": items[i].name, "qty": q, "price": items[i].price}
         for i, q in wanted
     ]
-    line_ids = db.session.scalars(
+    line_ids = conn.scalars(
         _INSERT_LINE.returning(RedemptionLine.__table__.c.id, sort_by_parameter_order=True), lines_out
     ).all()
     # The accounts first (inside ledger.post), then the items by id: the lock order of every writer.
@@ -616,9 +616,7 @@ def redeem(
         )
     except InsufficientBalance:
         raise _short(ledger.current_balance(account_id), total) from None
-    db.session.execute(
-        _FINISH_REDEMPTION, {"rid": redemption_id, "transfer_id": transfer_id, "balance_after": balance_after}
-    )
+    conn.execute(_FINISH_REDEMPTION, {"rid": redemption_id, "transfer_id": transfer_id, "balance_after": balance_after})
     ledger.expire_balances(account_id, shop.account_id)
     redemption = _as_loaded(
         Redemption(
