@@ -67,6 +67,7 @@ FIELDS = [
     "rubric_categories",
     "deed_categories",
     "name_en",
+    "size",
     "zzz",
 ]
 TEXT = st.one_of(

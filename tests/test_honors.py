@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from moral_bank.cards import service as cards
 from moral_bank.core.db import db
 from moral_bank.core.errors import Conflict, DomainError
 from moral_bank.core.time import month_of, today
@@ -301,3 +302,90 @@ def test_the_public_roll_shows_approved_stars_with_masked_names(client, world, r
     assert client.get("/roll/V1?period=bad").status_code == 404
     assert client.get("/roll/NOPE").status_code == 404
     assert client.get("/roll/T1").status_code == 404  # a township names no stars
+
+
+# --- the printed poster ----------------------------------------------------------------------
+
+
+def _approve_last_month(world) -> None:
+    admin = world.users["unit_admin"]
+    honors.propose(world.village, last_month(), admin)
+    honors.approve_all(world.village, last_month(), admin)
+    db.session.commit()
+
+
+def test_the_poster_shows_the_periods_stars_and_a_qr_of_the_online_roll(client, world, rated):
+    _approve_last_month(world)
+    earlier = month_of(last_day().replace(day=1) - timedelta(days=1))
+    admin = world.users["unit_admin"]
+    honors.approve(honors.nominate(world.village, _category("honest"), world.h2, earlier, "拾金不昧", admin), admin)
+    db.session.commit()
+
+    page = client.get("/roll/V1/poster")  # the newest published period, on A4
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "public, max-age=300"
+    assert f'data-testid="poster-period">{last_month()}<' in body
+    assert 'data-testid="stars-three-zero"' in body and 'data-testid="stars-filial"' in body
+    assert "王*保" in body and "王四保" not in body  # masked as on the public roll
+    assert 'data-testid="stars-honest"' not in body  # that star is of the month before
+    assert "css/poster-a4.css" in body and "css/poster-a3.css" not in body.split("<nav")[0]
+    # The QR is segno's own drawing of the online roll's absolute address for this period (the
+    # browser test decodes it for real).
+    online = f"http://localhost/roll/V1?period={last_month()}"
+    assert str(cards.qr_svg(online)) in body
+
+    before = client.get(f"/roll/V1/poster?period={earlier}&size=A3").get_data(as_text=True)
+    assert 'data-testid="stars-honest"' in before and "张*国" in before
+    assert 'data-testid="stars-three-zero"' not in before and "王*保" not in before
+    assert "css/poster-a3.css" in before and str(cards.qr_svg(f"http://localhost/roll/V1?period={earlier}")) in before
+
+
+def test_the_poster_paper_sets_the_printed_page_size(client, app, world, rated):
+    _approve_last_month(world)
+    for size, paper in (("a4", "A4"), ("a3", "A3")):
+        body = client.get(f"/roll/V1/poster?size={size}").get_data(as_text=True)
+        sheet = client.get(f"/static/css/poster-{size}.css")
+        assert f"css/poster-{size}.css" in body.split("</head>")[0]
+        assert f"size: {paper} portrait" in sheet.get_data(as_text=True)
+        sheet.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        # A new message: until the catalogs have it, it shows in English (the source).
+        ("size=a5", "A poster is printed on A4 or A3: size=a4 or size=a3."),
+        ("size=letter&period=2024-01", "A poster is printed on A4 or A3: size=a4 or size=a3."),
+        ("period=2026-13", "期次是月（2026-10）、季度（2026-Q4）或年（2026）。"),
+        ("period=bad&size=a3", "期次是月（2026-10）、季度（2026-Q4）或年（2026）。"),
+    ],
+)
+def test_a_bad_poster_size_or_period_is_refused_clearly(client, world, rated, query, message):
+    _approve_last_month(world)
+    page = client.get(f"/roll/V1/poster?{query}")
+    assert page.status_code == 400 and message in page.get_data(as_text=True)
+
+
+def test_a_poster_of_no_published_roll_says_so(client, world, rated):
+    assert client.get("/roll/NOPE/poster").status_code == 404
+    assert client.get("/roll/T1/poster").status_code == 404  # a township names no stars
+    honors.propose(world.village, last_month(), world.users["unit_admin"])  # proposed is not published
+    db.session.commit()
+    nothing = client.get("/roll/V1/poster")
+    body = nothing.get_data(as_text=True)
+    assert nothing.status_code == 404 and 'data-testid="poster-empty"' in body
+    assert "还没有公布星级户。" in body and "<svg" not in body and "王*保" not in body
+    assert "max-age" not in nothing.headers.get("Cache-Control", "")  # approving soon shows at once
+    empty_month = client.get("/roll/V1/poster?period=2024-01").get_data(as_text=True)
+    assert 'data-testid="poster-empty"' in empty_month and "2024-01" in empty_month
+
+
+def test_the_public_and_the_admin_roll_link_to_the_posters(client, login_as, world, rated):
+    _approve_last_month(world)
+    public = client.get("/roll/V1").get_data(as_text=True)
+    for size in ("a4", "a3"):
+        assert f"/roll/V1/poster?period={last_month()}&amp;size={size}" in public
+    admin = login_as("unit_admin").get(f"/honors/units/{world.village.id}?period={last_month()}")
+    shown = admin.get_data(as_text=True)
+    assert f"/roll/V1/poster?period={last_month()}&amp;size=a4" in shown
+    assert f"/roll/V1/poster?period={last_month()}&amp;size=a3" in shown

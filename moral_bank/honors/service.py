@@ -515,3 +515,22 @@ def public_roll(unit: Unit, period_text: str | None = None) -> tuple[str | None,
         name = shown_name(unit, honor.household.head_name)
         grouped.setdefault(honor.category_id, (honor.category, []))[1].append((name, name[:1]))
     return period, list(grouped.values())
+
+
+def public_ten_star(unit: Unit) -> list[tuple[str, int]]:
+    """The ten-star households as the public sees them: (shown name, stars held), most first."""
+    return [(shown_name(unit, h.head_name), n) for h, n in ten_star(unit)]
+
+
+# --- the printed poster ----------------------------------------------------------------------
+
+POSTER_SIZES = ("a4", "a3")
+POSTER_TEN_STAR = 24  # names that fit on the page under a full roll; the online roll lists them all
+
+
+def poster_size(text: str | None) -> str:
+    """The paper a poster is printed on: "a4" (when none is named) or "a3"."""
+    size = text.strip().lower() if isinstance(text, str) else ""
+    if size in ("", *POSTER_SIZES):
+        return size or "a4"
+    raise DomainError(_("A poster is printed on A4 or A3: size=a4 or size=a3."), field="size")

@@ -7,13 +7,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from ..cards import service as cards
 from ..core.db import db
 from ..core.errors import DomainError
 from ..core.forms import ActionForm
 from ..core.permissions import ADMINS, public, require_unit, roles_required
 from ..core.views import apply_form_error, commit_or_flash
 from ..households import service as households
-from ..scoring import notices
 from ..shop.service import shops_of
 from ..units import service as units
 from ..units.models import Unit
@@ -206,20 +206,24 @@ def categories(unit_id: int):
 # --- the public roll (no login) --------------------------------------------------------------
 
 
+def _public_unit(code: str) -> Unit:
+    unit = units.by_code(code)
+    if unit is None or unit.kind not in ("village", "community"):
+        abort(404)
+    return unit
+
+
 @public_bp.get("/roll/<code>")
 @public
 def public_roll(code: str):
     """The unit's honor roll as the village sees it: the stars of a period, earlier periods, the
     ten-star households, and links to the notice board and the shop."""
-    unit = units.by_code(code)
-    if unit is None or unit.kind not in ("village", "community"):
-        abort(404)
+    unit = _public_unit(code)
     asked = (request.args.get("period") or "").strip()[:7] or None
     try:
         period, stars = service.public_roll(unit, asked)
     except DomainError:
         abort(404)
-    shown = [(notices.shown_name(unit, h.head_name), n) for h, n in service.ten_star(unit)]
     response = make_response(
         render_template(
             "honors/public_roll.html",
@@ -227,10 +231,40 @@ def public_roll(code: str):
             period=period,
             stars=stars,
             periods=service.published_periods(unit),
-            ten_star=shown,
+            ten_star=service.public_ten_star(unit),
             plaque=service.plaque_rate(unit),
             shops=shops_of(unit),
         )
     )
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
+
+
+@public_bp.get("/roll/<code>/poster")
+@public
+def poster(code: str):
+    """The roll of a period as an A4 or A3 poster for the bulletin board, with a QR code of the online
+    roll. Same stars and names as the public roll; 404 with a message while nothing is published."""
+    unit = _public_unit(code)
+    try:
+        size = service.poster_size(request.args.get("size"))
+        period, stars = service.public_roll(unit, (request.args.get("period") or "").strip() or None)
+    except DomainError as exc:
+        return render_template("errors/error.html", status=400, message=exc.message), 400
+    online = url_for("honors_public.public_roll", code=unit.code, period=period, _external=True)
+    ten = service.public_ten_star(unit) if stars else []
+    page = render_template(
+        "honors/poster.html",
+        unit=unit,
+        period=period,
+        size=size,
+        stars=stars,
+        ten_star=ten[: service.POSTER_TEN_STAR],
+        more=max(len(ten) - service.POSTER_TEN_STAR, 0),
+        plaque=service.plaque_rate(unit) if stars else None,
+        online=online,
+        qr=cards.qr_svg(online) if stars else None,
+    )
+    if not stars:
+        return page, 404
+    return page, 200, {"Cache-Control": "public, max-age=300"}
