@@ -95,10 +95,15 @@ def init_app(app: Flask) -> None:
     def refuse_nul_characters():
         # No person types a NUL character, and PostgreSQL cannot store one: refuse it
         # up front with a clear 400 rather than fail deep inside a query.
-        if _has_nul(request.args) or (
-            request.method != "GET"
-            and (_has_nul(request.form) or _has_nul(request.get_json(silent=True) if request.is_json else None))
-        ):
+        if _has_nul(request.args):
+            abort(400)
+        if request.method == "GET":
+            return
+        if request.is_json:  # the raw body: a NUL is a byte or JSON's escape of it (no walk of the parsed body)
+            body = request.get_data(cache=True)
+            if b"\x00" in body or b"\\u0000" in body:
+                abort(400)
+        elif _has_nul(request.form):
             abort(400)
 
     register_error_handlers(app)
