@@ -68,6 +68,16 @@ FIELDS = [
     "deed_categories",
     "name_en",
     "size",
+    "unit",
+    "subkind",
+    "occurred_on",
+    "summary",
+    "escalated",
+    "status",
+    "resolved_on",
+    "resolution",
+    "month",
+    "year",
     "zzz",
 ]
 TEXT = st.one_of(

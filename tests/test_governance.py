@@ -239,3 +239,62 @@ def test_percentages_agree_with_their_counts():
 )
 def test_warning_bands_by_shortfall(app, rate, warning):
     assert areas.warning_of(Decimal(rate), 80, scores.settings_of(0)) == warning
+
+
+# --- API -------------------------------------------------------------------------------------
+
+
+def _token(client, username: str) -> dict:
+    response = client.post("/api/v1/tokens", json={"username": username, "password": factories.PASSWORD})
+    return {"Authorization": "Bearer " + response.json["token"]}
+
+
+def test_api_records_an_incident_and_answers_the_score_and_compliance(client, tree):
+    _c, township, v1, _v2, _s, _h, _admin = tree
+    headers = _token(client, "township")
+    made = client.post(
+        "/api/v1/incidents",
+        json={"unit": "V1", "kind": "case", "subkind": "criminal", "occurred_on": "2026-10-03", "summary": "盗窃"},
+        headers=headers,
+    )
+    assert made.status_code == 201, made.json
+    assert (made.json["unit"], made.json["kind"], made.json["status"]) == ("V1", "case", "open")
+    score = client.get("/api/v1/units/V1/score?month=2026-10")
+    assert score.status_code == 200
+    assert score.json["three_zero"] == {"petition": True, "accident": True, "case": False, "compliant": False}
+    assert score.json["components"]["participation"] == {"rated": 0, "households": 10, "points": 0.0}
+    # 40 × 2/3 + 10 (no disputes) = 36.67.
+    assert (score.json["score"], score.json["colour"]) == (36.67, "red")
+    compliance = client.get("/api/v1/areas/T/compliance?month=2026-10").json
+    assert compliance["groups"]["villages"] == {
+        "units": 2,
+        "compliant": 1,
+        "rate": 50.0,
+        "target": 80,
+        "warning": "red",
+    }
+    assert compliance["overall"] == {"units": 3, "compliant": 2, "rate": 66.67}
+    assert client.get("/api/v1/areas/T/compliance?year=2026").json["overall"]["compliant"] == 2
+
+
+def test_api_refuses_bad_incidents_and_periods_clearly(client, tree):
+    headers = _token(client, "township")
+    bad = client.post("/api/v1/incidents", json={"unit": "V1", "kind": "fire", "summary": ""}, headers=headers)
+    assert bad.status_code == 422 and {"kind", "occurred_on", "summary"} <= set(bad.json["error"]["fields"])
+    assert client.post("/api/v1/incidents", json={"unit": "NOPE", "kind": "hazard"}, headers=headers).status_code == 404
+    assert client.get("/api/v1/units/V1/score?month=2026-13").status_code == 422
+    assert client.get("/api/v1/units/T/score").status_code == 404  # a township has no score of its own
+    assert client.get("/api/v1/areas/V1/compliance").status_code == 404
+    assert client.get("/api/v1/areas/T/compliance?year=20x6").status_code == 422
+    outsider = factories.user(
+        "far",
+        "unit_admin",
+        factories.unit("V9", "village", factories.unit("T9", "township", factories.unit("C9", "county"))),
+    )
+    db.session.commit()
+    refused = client.post(
+        "/api/v1/incidents",
+        json={"unit": "V1", "kind": "hazard", "occurred_on": "2026-10-01", "summary": "x"},
+        headers=_token(client, outsider.username),
+    )
+    assert refused.status_code == 403

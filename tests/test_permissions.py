@@ -139,6 +139,9 @@ EXPECTED = {
     "api.unit_honors": PUBLIC,
     "api.propose_honors": A,
     "api.approve_honor": A,
+    "api.create_incident": A,
+    "api.unit_score": PUBLIC,
+    "api.area_compliance": PUBLIC,
     "honors_public.public_roll": PUBLIC,
     "honors_public.poster": PUBLIC,
 }

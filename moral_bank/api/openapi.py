@@ -49,6 +49,68 @@ REVIEW = {
     "required": ["approve"],
     "properties": {"approve": {"type": "boolean"}, "comment": {"type": "string", "maxLength": 500}},
 }
+_RATE = {
+    "type": "object",
+    "properties": {
+        "units": {"type": "integer"},
+        "compliant": {"type": "integer"},
+        "rate": {"type": "number", "nullable": True, "description": "percent, two decimals"},
+        "target": {"type": "integer"},
+        "warning": {"type": "string", "enum": ["none", "blue", "yellow", "orange", "red"]},
+    },
+}
+COMPLIANCE = {
+    "type": "object",
+    "properties": {
+        "area": {"type": "string"},
+        "from": {"type": "string", "format": "date"},
+        "to": {"type": "string", "format": "date"},
+        "kinds": {"type": "object", "additionalProperties": _RATE},
+        "groups": {
+            "type": "object",
+            "properties": {"villages": _RATE, "others": _RATE},
+            "description": "villages+communities (target 80 %) and enterprises+institutions (90 %)",
+        },
+        "overall": _RATE,
+        "warning": {"type": "string"},
+    },
+}
+SCORE = {
+    "type": "object",
+    "properties": {
+        "unit": {"type": "string"},
+        "month": {"type": "string"},
+        "three_zero": {
+            "type": "object",
+            "properties": {k: {"type": "boolean"} for k in ("petition", "accident", "case", "compliant")},
+        },
+        "components": {"type": "object", "description": "each part with the counts it came from and its points"},
+        "score": {"type": "number"},
+        "colour": {"type": "string", "enum": ["green", "blue", "yellow", "orange", "red"]},
+    },
+}
+INCIDENT_IN = {
+    "type": "object",
+    "required": ["unit", "kind", "occurred_on", "summary"],
+    "properties": {
+        "unit": {"type": "string"},
+        "kind": {"type": "string", "enum": ["petition", "accident", "case", "dispute", "hazard"]},
+        "subkind": {
+            "type": "string",
+            "description": "accident: public_safety or production_safety; case: criminal or public_order",
+        },
+        "occurred_on": {"type": "string", "format": "date"},
+        "summary": {"type": "string", "maxLength": 500},
+        "escalated": {"type": "boolean", "description": "a petition or dispute taken beyond the unit"},
+        "status": {"type": "string", "enum": ["open", "resolved"]},
+        "resolved_on": {"type": "string", "format": "date"},
+        "resolution": {"type": "string", "maxLength": 500},
+    },
+}
+INCIDENT = {
+    "type": "object",
+    "properties": {"id": {"type": "integer"}, **INCIDENT_IN["properties"]},
+}
 UNIT_CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
 NOTICE_ID = {"name": "notice_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 HOUSEHOLD_ID = {"name": "household_id", "in": "path", "required": True, "schema": {"type": "integer"}}
@@ -562,6 +624,41 @@ def document() -> dict:
                         "409": _json(ERROR, "Not a proposal, or the category is full for the period"),
                         **_errors(401, 403, 404),
                     },
+                }
+            },
+            "/incidents": {
+                "post": {
+                    "summary": "Record an incident of a unit in its three-zero ledger (its admins and those above)",
+                    "requestBody": _body(INCIDENT_IN),
+                    "responses": {"201": _json(INCIDENT, "Recorded"), **_errors(401, 403, 404, 422)},
+                }
+            },
+            "/units/{code}/score": {
+                "get": {
+                    "summary": "A unit's three-zero status and self-governance score of a month, with its parts",
+                    "security": [{}, {"bearer": []}],
+                    "parameters": [
+                        UNIT_CODE,
+                        {"name": "month", "in": "query", "schema": {"type": "string", "example": "2026-10"}},
+                    ],
+                    "responses": {"200": _json(SCORE), **_errors(404, 422)},
+                }
+            },
+            "/areas/{code}/compliance": {
+                "get": {
+                    "summary": "A township's or the county's three-zero compliance of a month or a year",
+                    "security": [{}, {"bearer": []}],
+                    "parameters": [
+                        UNIT_CODE,
+                        {"name": "month", "in": "query", "schema": {"type": "string", "example": "2026-10"}},
+                        {
+                            "name": "year",
+                            "in": "query",
+                            "schema": {"type": "integer", "example": 2026},
+                            "description": "compliant for a year means compliant every month; this year by default",
+                        },
+                    ],
+                    "responses": {"200": _json(COMPLIANCE), **_errors(404, 422)},
                 }
             },
             "/units/{code}/notices": {

@@ -679,3 +679,6 @@ def approve_honor(honor_id: int):
     honors.approve(honor, current_user)
     db.session.commit()
     return jsonify(_honor_json(honor))
+
+
+from . import governance  # noqa: E402, F401  (its routes join this blueprint)
