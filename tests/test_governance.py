@@ -298,3 +298,44 @@ def test_api_refuses_bad_incidents_and_periods_clearly(client, tree):
         headers=_token(client, outsider.username),
     )
     assert refused.status_code == 403
+
+
+# --- the score follows its inputs ---------------------------------------------------------------
+
+
+def test_approving_and_revoking_a_star_and_reviewing_a_sheet_recompute_the_score(tree):
+    from moral_bank.honors import service as honors
+    from moral_bank.scoring import review
+
+    county, _t, v1, _v2, _s, households, _admin = tree
+    village_admin = factories.user("vadmin", "unit_admin", v1)
+    _sheets(v1, households, [])
+    sheet = db.session.scalar(select(RatingSheet).where(RatingSheet.unit_id == v1.id))
+    sheet.status = "submitted"
+    _star(v1, households[0], county, status="proposed")
+    honor = db.session.scalar(select(Honor).where(Honor.unit_id == v1.id))
+    db.session.commit()
+    before = scores.score_of(v1, MONTH)
+    assert (before.stars, before.rated) == (0, 0)
+
+    honors.approve(honor, village_admin)
+    review.review(sheet, True, "", village_admin)
+    db.session.commit()
+    db.session.expire_all()
+    after = scores.score_of(v1, MONTH)
+    # One star for 10 households: 10 × min(1, 50/10) = 10; one of 10 rated: 20 × 1/10 = 2.
+    assert (after.stars, after.honor_points, after.rated, after.participation_points) == (1, 10.0, 1, 2.0)
+
+    honors.revoke(honor, "弄错了", village_admin)
+    db.session.commit()
+    db.session.expire_all()
+    assert scores.score_of(v1, MONTH).stars == 0
+
+
+def test_a_rolled_back_change_recomputes_nothing(tree):
+    _c, _t, _v1, v2, _s, _h, admin = tree
+    db.session.commit()
+    _incident(v2, admin, "accident", "public_safety")
+    db.session.rollback()
+    db.session.commit()
+    assert db.session.scalar(select(UnitScore).where(UnitScore.unit_id == v2.id, UnitScore.month == MONTH)) is None

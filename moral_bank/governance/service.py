@@ -113,6 +113,12 @@ def resolve(incident: Incident, resolved_on, resolution, actor) -> Incident:
     return incident
 
 
+def touch(unit_id: int, month: str) -> None:
+    """Another domain changed an input of the unit's month (a reviewed sheet, an approved or revoked
+    star, a household added): its score is recomputed when the transaction commits."""
+    scores.touch(unit_id, month)
+
+
 def incidents_of(area: Unit, first: date | None = None, last: date | None = None, kind: str | None = None):
     """A select of the incidents of `area` and the units under it, newest first (for paging)."""
     query = select(Incident).join(Unit, Unit.id == Incident.unit_id).where(Unit.path.startswith(area.path))

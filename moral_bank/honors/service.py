@@ -19,6 +19,7 @@ from ..core import audit, permissions
 from ..core.db import db, utcnow
 from ..core.errors import Conflict, DomainError, NotAllowed, raise_field_errors
 from ..core.time import today
+from ..governance import service as governance
 from ..households.models import Household
 from ..ledger import service as ledger
 from ..ledger.models import Transfer
@@ -363,6 +364,7 @@ def approve(honor: Honor, actor) -> Honor:
         ).id
     honor.status, honor.decided_by_id, honor.decided_at = "approved", getattr(actor, "id", None), utcnow()
     db.session.flush()
+    governance.touch(honor.unit_id, honor.period_end.strftime("%Y-%m"))  # the unit's honor density
     audit.record("honors.approve", honor, actor=actor, unit_id=honor.unit_id, bonus=honor.category.bonus)
     return honor
 
@@ -438,6 +440,7 @@ def revoke(honor: Honor, reason, actor) -> Honor:
     if honor.transfer_id is not None:
         ledger.reverse(db.session.get(Transfer, honor.transfer_id), actor, reason)
     honor.status, honor.revoke_reason = "revoked", reason
+    governance.touch(honor.unit_id, honor.period_end.strftime("%Y-%m"))
     honor.decided_by_id, honor.decided_at = getattr(actor, "id", None), utcnow()
     db.session.flush()
     audit.record("honors.revoke", honor, actor=actor, unit_id=honor.unit_id, reason=reason)

@@ -10,6 +10,8 @@ from ..core import audit, permissions
 from ..core.db import db
 from ..core.errors import DomainError, raise_field_errors
 from ..core.tabular import Table
+from ..core.time import month_of
+from ..governance import service as governance
 from ..ledger import service as ledger
 from ..ledger.models import Account
 from ..units.models import MORAL_BANK_KINDS, Unit
@@ -81,6 +83,7 @@ def create_household(
     db.session.flush()
     cards.issue_missing([household.id], actor)
     audit.record("household.create", household, actor=actor, code=code)
+    governance.touch(unit.id, month_of())  # the unit's household count
     return household
 
 
@@ -220,6 +223,8 @@ def import_households(table: Table, actor=None) -> int:
     db.session.execute(insert(Account), accounts)
     cards.issue_missing(list(ids.values()), actor)
     audit.record("household.import", actor=actor, count=len(table.rows))
+    for uid in {uid for uid, _code in ids}:
+        governance.touch(uid, month_of())
     return len(table.rows)
 
 

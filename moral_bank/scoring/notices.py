@@ -21,6 +21,7 @@ from ..core import audit, permissions
 from ..core.db import db, utcnow
 from ..core.errors import Conflict, DomainError, InsufficientBalance, NotAllowed, raise_field_errors
 from ..core.time import to_local
+from ..governance import service as governance
 from ..households.models import mask_name
 from ..ledger import service as ledger
 from ..ledger.models import Account, Transfer
@@ -257,6 +258,8 @@ def resolve(objection: Objection, upheld, resolution, actor) -> Objection:
         line.status = "withdrawn"
         source = line.source
         source.status = "returned"
+        if isinstance(source, RatingSheet):  # no longer counts towards the unit's participation
+            governance.touch(source.unit_id, source.month)
         source.review_comment = _("Objection upheld: %(reason)s", reason=objection.reason)[:500]
         # Other open objections to the same line are settled by this one.
         for other in db.session.scalars(

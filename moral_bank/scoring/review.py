@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 from ..core import audit, permissions
 from ..core.db import db
 from ..core.errors import Conflict, DomainError, NotAllowed
+from ..governance import service as governance
 from ..units.models import Unit
 from .models import Deed, RatingSheet, SheetScore
 
@@ -37,6 +38,8 @@ def review(entry: RatingSheet | Deed, approve, comment: str, actor) -> RatingShe
     entry.status = target
     entry.review_comment = "" if approve else comment
     db.session.flush()
+    if isinstance(entry, RatingSheet):  # a reviewed sheet counts towards the unit's participation
+        governance.touch(entry.unit_id, entry.month)
     audit.record(f"{entry.__tablename__}.{target}", entry, actor=actor, unit_id=entry.unit_id, comment=comment or None)
     return entry
 
