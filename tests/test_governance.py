@@ -339,3 +339,43 @@ def test_a_rolled_back_change_recomputes_nothing(tree):
     db.session.rollback()
     db.session.commit()
     assert db.session.scalar(select(UnitScore).where(UnitScore.unit_id == v2.id, UnitScore.month == MONTH)) is None
+
+
+# --- the score page and the CLI ----------------------------------------------------------------
+
+
+def _signed_in(app, username: str):
+    c = app.test_client()
+    assert c.post("/login", data={"username": username, "password": factories.PASSWORD}).status_code == 302
+    return c
+
+
+def test_the_score_page_explains_each_line(app, tree):
+    county, _t, v1, _v2, _s, households, admin = tree
+    _sheets(v1, households, [40] * 8)
+    _incident(v1, admin, "accident", "public_safety")
+    _star(v1, households[0], county)
+    db.session.commit()
+    page = _signed_in(app, "township").get(f"/governance/units/{v1.id}/score?month={MONTH}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "73.67" not in text  # no disputes here: 26.67 + 16 + 16 + 10 + 10
+    assert "78.67" in text and "8/10" in text and "16.00" in text and "26.67" in text
+    assert "colour-badge colour-yellow" in text
+    village_admin = factories.user("vadmin2", "unit_admin", factories.unit("V8", "village", _t))
+    db.session.commit()
+    assert _signed_in(app, village_admin.username).get(f"/governance/units/{v1.id}/score").status_code == 403
+
+
+def test_compute_scores_cli(app, tree):
+    _c, _t, v1, _v2, _s, _h, admin = tree
+    _incident(v1, admin, "case", "public_order")
+    db.session.commit()
+    db.session.execute(UnitScore.__table__.delete())
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["compute-scores", "--month", MONTH, "--area", "T"])
+    assert result.exit_code == 0, result.output
+    assert "3" in result.output  # V1, V2 and the school
+    assert db.session.scalar(select(UnitScore.compliant).where(UnitScore.unit_id == v1.id)) is False
+    bad = app.test_cli_runner().invoke(args=["compute-scores", "--month", "2026-13"])
+    assert bad.exit_code != 0

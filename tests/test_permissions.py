@@ -140,6 +140,7 @@ EXPECTED = {
     "api.propose_honors": A,
     "api.approve_honor": A,
     "api.create_incident": A,
+    "governance.unit_score": A,
     "api.unit_score": PUBLIC,
     "api.area_compliance": PUBLIC,
     "honors_public.public_roll": PUBLIC,
@@ -214,6 +215,7 @@ OUTSIDE = {
     "honors.categories",
     "api.propose_honors",
     "api.approve_honor",
+    "governance.unit_score",
 }
 
 

@@ -5,6 +5,7 @@ at the commit of any transaction that touched an input (touch())."""
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, delete, event, func, insert, or_, select
 from sqlalchemy.orm import Session
 
@@ -232,4 +233,61 @@ def breaking(first: date, last: date):
     return and_(
         Incident.occurred_on.between(first, last),
         or_(and_(Incident.kind == "petition", Incident.escalated), Incident.kind.in_(("accident", "case"))),
+    )
+
+
+@dataclass
+class Line:
+    """One line of a score's explanation: what it measures, from which counts, its points of how many."""
+
+    name: str
+    detail: str
+    points: float
+    of: float
+
+
+def explain(s: UnitScore) -> list[Line]:
+    """The score line by line, e.g. participation "287/301 households" = 19.1 of 20."""
+    weights = settings_of(county_id_of(s.unit.path))
+    if s.unit.kind not in MORAL_BANK_KINDS:
+        scale = 100 / (weights.weight_zeros + weights.weight_disputes)
+        return [
+            Line(_("Three zeros"), _("%(n)s of 3 met", n=s.zeros_met), s.zeros_points, weights.weight_zeros * scale),
+            Line(_("Dispute resolution"), _disputes(s), s.dispute_points, weights.weight_disputes * scale),
+        ]
+    mean = s.points_total / s.rated if s.rated else 0
+    return [
+        Line(_("Three zeros"), _("%(n)s of 3 met", n=s.zeros_met), s.zeros_points, weights.weight_zeros),
+        Line(
+            _("Participation"),
+            _("%(rated)s/%(households)s households rated", rated=s.rated, households=s.households),
+            s.participation_points,
+            weights.weight_participation,
+        ),
+        Line(
+            _("Virtue level"),
+            _("mean %(mean).1f of %(max)s points", mean=mean, max=s.rubric_max),
+            s.virtue_points,
+            weights.weight_virtue,
+        ),
+        Line(
+            _("Honor density"),
+            _(
+                "%(stars)s stars for %(households)s households (one per %(per)s counts in full)",
+                stars=s.stars,
+                households=s.households,
+                per=weights.households_per_star,
+            ),
+            s.honor_points,
+            weights.weight_honors,
+        ),
+        Line(_("Dispute resolution"), _disputes(s), s.dispute_points, weights.weight_disputes),
+    ]
+
+
+def _disputes(s: UnitScore) -> str:
+    if not s.disputes:
+        return _("no disputes this month (counts in full)")
+    return _(
+        "%(resolved)s/%(disputes)s disputes resolved in the unit", resolved=s.disputes_resolved, disputes=s.disputes
     )
