@@ -11,6 +11,7 @@ from .auth import pins
 from .auth import service as auth
 from .core import time
 from .core.db import db, utcnow
+from .governance import service as governance
 from .honors import service as honors
 from .households import service as households
 from .scoring import deeds, notices, review, sheets
@@ -48,6 +49,30 @@ UNITS = [
     ("PX-KC-ZX", "克城镇中心学校", "school", "PX-KC"),
     ("PX-HLG-HLG", "黑龙关村", "village", "PX-HLG"),
     ("PX-HLG-YY", "黑龙关镇卫生院", "hospital", "PX-HLG"),
+    ("PX-KC-SC", "克城农贸市场", "market", "PX-KC"),
+    ("PX-KC-QY", "蒲县富民农业合作社", "enterprise", "PX-KC"),
+    ("PX-KC-MK", "克城煤矿", "factory_mine", "PX-KC"),
+    ("PX-KC-ZZ", "克城镇农技站", "institution", "PX-KC"),
+]
+# Last month's three-zero ledger of 克城镇: its units come out in every colour (the school, with
+# nothing, is green). (unit, kind, subkind, days before the 1st of this month, summary, resolved?, escalated)
+INCIDENTS = [
+    ("PX-KC-SC", "dispute", "", 20, "摊位占道纠纷", False, False),
+    ("PX-KC-QY", "accident", "production_safety", 18, "大棚作业跌伤一人", True, False),
+    ("PX-KC-MK", "accident", "production_safety", 25, "井下运输车辆剐蹭", True, False),
+    ("PX-KC-MK", "dispute", "", 22, "工资结算纠纷", True, False),
+    ("PX-KC-MK", "dispute", "", 10, "宿舍分配纠纷", False, False),
+    ("PX-KC-ZZ", "case", "public_order", 12, "办公室财物被盗", False, False),
+    ("PX-KC-ZZ", "petition", "", 8, "补贴发放问题到县上访", False, True),
+    ("PX-KC-ZZ", "dispute", "", 5, "土地流转合同纠纷", False, False),
+    ("PX-KC-SZ", "dispute", "", 15, "宅基地边界纠纷", True, False),
+    ("PX-KC-SZ", "hazard", "", 9, "村口桥梁护栏松动", True, False),
+    ("PX-KC-DP", "hazard", "", 14, "废弃砖窑坍塌隐患", False, False),
+    ("PX-HLG-HLG", "petition", "", 16, "饮水工程问题越级上访", True, True),
+    # Earlier months, for the trends.
+    ("PX-KC-SZ", "dispute", "", 70, "邻里排水纠纷", True, False),
+    ("PX-KC-DP", "accident", "public_safety", 100, "村道摩托车侧翻", True, False),
+    ("PX-HLG-YY", "dispute", "", 130, "医患沟通纠纷", True, False),
 ]
 
 HEADS = [
@@ -227,6 +252,23 @@ def seed_honors(county, village, head) -> None:
         honors.approve(star, head)
 
 
+def seed_governance(township_admin) -> None:
+    """Last month's incidents of 克城镇 (and a few earlier ones) and every unit's score for the past
+    year, so the dashboards have units in every colour."""
+    if governance.incidents_count():
+        return
+    first = time.today().replace(day=1)
+    for code, kind, subkind, days_before, summary, resolved, escalated in INCIDENTS:
+        day = first - timedelta(days=days_before)
+        fields = {"kind": kind, "subkind": subkind, "occurred_on": day, "summary": summary, "escalated": escalated}
+        if resolved:
+            fields |= {"status": "resolved", "resolved_on": min(day + timedelta(days=3), time.today())}
+            fields["resolution"] = "调解处理完毕" if kind in ("dispute", "petition") else "已整改"
+        governance.record(units.by_code(code), fields, township_admin)
+    for n in range(12):
+        governance.compute_month(time.month_of(first - timedelta(days=30 * n - 15)))
+
+
 def seed() -> list[tuple[str, str, str, str]]:
     for code, name, kind, parent in UNITS:
         if units.by_code(code) is None:
@@ -266,6 +308,7 @@ def seed() -> list[tuple[str, str, str, str]]:
     seed_scoring(village, scorer, auth.by_username("shanzhong"))
     seed_shop(village, auth.by_username("shanzhong"), auth.by_username("clerk"))
     seed_honors(county, village, auth.by_username("shanzhong"))
+    seed_governance(auth.by_username("kecheng"))
     resident = auth.by_username("wangsibao")
     if resident.phone is None:
         pins.set_pin(resident.member, RESIDENT_PHONE, RESIDENT_PIN, auth.by_username("shanzhong"))

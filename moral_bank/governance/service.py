@@ -4,7 +4,7 @@ call these). Each change marks the month's score for recomputation."""
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..core import audit
 from ..core.db import db
@@ -117,6 +117,15 @@ def touch(unit_id: int, month: str) -> None:
     """Another domain changed an input of the unit's month (a reviewed sheet, an approved or revoked
     star, a household added): its score is recomputed when the transaction commits."""
     scores.touch(unit_id, month)
+
+
+def incidents_count() -> int:
+    return db.session.scalar(select(func.count(Incident.id)))
+
+
+def compute_month(month: str) -> int:
+    """Score every unit for a month (the monthly job; changes in between recompute on their own)."""
+    return scores.compute(month)
 
 
 def incidents_of(area: Unit, first: date | None = None, last: date | None = None, kind: str | None = None):
