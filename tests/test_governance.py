@@ -379,3 +379,20 @@ def test_compute_scores_cli(app, tree):
     assert db.session.scalar(select(UnitScore.compliant).where(UnitScore.unit_id == v1.id)) is False
     bad = app.test_cli_runner().invoke(args=["compute-scores", "--month", "2026-13"])
     assert bad.exit_code != 0
+
+
+def test_the_public_roll_shows_last_months_three_zero_status_and_score(client, tree):
+    _c, _t, _v1, v2, _s, _h, admin = tree
+    from moral_bank.core.time import today
+
+    last = today().replace(day=1)  # the deployment's today, as the page's
+    _incident(v2, admin, "accident", "public_safety", day=date.fromordinal(last.toordinal() - 1))
+    db.session.commit()
+    db.session.execute(UnitScore.__table__.delete())  # not stored yet: the page computes it and stores nothing
+    db.session.commit()
+    page = client.get("/roll/V2")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'data-testid="public-score"' in text
+    # 40 × 2/3 + 10 = 36.67, red, not compliant.
+    assert "36.67" in text and "colour-red" in text and "❌" in text
+    assert db.session.scalar(select(UnitScore.id)) is None

@@ -227,6 +227,19 @@ def score_of(unit: Unit, month: str) -> UnitScore:
     return found
 
 
+def shown(unit: Unit, month: str) -> UnitScore | None:
+    """The unit's score of a month for a page that only reads (a public GET writes nothing): the stored
+    one, or one computed now and not stored. None for a township or county."""
+    if unit.kind in AREA_KINDS:
+        return None
+    found = db.session.scalar(select(UnitScore).where(UnitScore.unit_id == unit.id, UnitScore.month == month))
+    if found is not None:
+        return found
+    inputs = _inputs([(unit.id, unit.kind)], month)[unit.id]
+    row = score_row(unit.id, month, inputs, settings_of(county_id_of(unit.path)))
+    return UnitScore(**row, unit=unit)
+
+
 def breaking(first: date, last: date):
     """The incidents that break a unit's three zeros between two days (an escalated petition, any
     accident, any case)."""

@@ -12,7 +12,7 @@ from ..core.errors import DomainError, raise_field_errors
 from ..core.time import month_of, today
 from ..units.models import AREA_KINDS, Unit
 from . import scores
-from .models import INCIDENT_KINDS, SUBKINDS, Incident
+from .models import INCIDENT_KINDS, SUBKINDS, Incident, UnitScore
 
 EARLIEST = date(2000, 1, 1)
 
@@ -117,6 +117,12 @@ def touch(unit_id: int, month: str) -> None:
     """Another domain changed an input of the unit's month (a reviewed sheet, an approved or revoked
     star, a household added): its score is recomputed when the transaction commits."""
     scores.touch(unit_id, month)
+
+
+def last_month_score(unit: Unit) -> UnitScore | None:
+    """What the public sees of a unit: its three-zero status and score of the last whole month."""
+    first = today().replace(day=1)
+    return scores.shown(unit, month_of(date.fromordinal(first.toordinal() - 1)))
 
 
 def incidents_count() -> int:

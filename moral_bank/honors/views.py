@@ -13,6 +13,7 @@ from ..core.errors import DomainError
 from ..core.forms import ActionForm
 from ..core.permissions import ADMINS, public, require_unit, roles_required
 from ..core.views import apply_form_error, commit_or_flash
+from ..governance import service as governance
 from ..households import service as households
 from ..shop.service import shops_of
 from ..units import service as units
@@ -234,6 +235,7 @@ def public_roll(code: str):
             ten_star=service.public_ten_star(unit),
             plaque=service.plaque_rate(unit),
             shops=shops_of(unit),
+            score=governance.last_month_score(unit),
         )
     )
     response.headers["Cache-Control"] = "public, max-age=300"
