@@ -67,6 +67,8 @@ FIELDS = [
     "rubric_categories",
     "deed_categories",
     "name_en",
+    "black_list_public",
+    "black_list_threshold",
     "zzz",
 ]
 TEXT = st.one_of(

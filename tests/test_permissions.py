@@ -136,6 +136,7 @@ EXPECTED = {
     "honors.revoke": A,
     "honors.nominate": A,
     "honors.categories": A,
+    "honors.lists_page": A,
     "api.unit_honors": PUBLIC,
     "api.propose_honors": A,
     "api.approve_honor": A,
@@ -208,6 +209,7 @@ OUTSIDE = {
     "honors.revoke",
     "honors.nominate",
     "honors.categories",
+    "honors.lists_page",
     "api.propose_honors",
     "api.approve_honor",
 }
