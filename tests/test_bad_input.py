@@ -78,6 +78,8 @@ FIELDS = [
     "resolution",
     "month",
     "year",
+    "black_list_public",
+    "black_list_threshold",
     "zzz",
 ]
 TEXT = st.one_of(

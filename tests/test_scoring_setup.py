@@ -115,7 +115,14 @@ def test_unit_admin_changes_settings_through_the_api(app, world):
         headers=headers,
     )
     assert response.status_code == 200, response.json
-    assert response.json == {"unit": "V1", "notice_days": 0, "name_privacy": "full", "pin_threshold": 120}
+    assert response.json == {
+        "unit": "V1",
+        "notice_days": 0,
+        "name_privacy": "full",
+        "pin_threshold": 120,
+        "black_list_public": False,
+        "black_list_threshold": 10,
+    }
     settings = scoring.settings_for(world.village)
     assert (settings.notice_days, settings.name_privacy, settings.pin_threshold) == (0, "full", 120)
 

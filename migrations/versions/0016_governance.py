@@ -1,7 +1,7 @@
 """three-zero incidents, unit scores, governance settings
 
 Revision ID: 0016_governance
-Revises: 0013_honors
+Revises: 0014_black_list
 Create Date: 2026-11-26 01:54:01.643964
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0016_governance'
-down_revision = '0013_honors'
+down_revision = '0014_black_list'
 branch_labels = None
 depends_on = None
 

@@ -866,16 +866,27 @@ def document() -> dict:
                         "notice_days": {"type": "integer", "minimum": 0, "maximum": 30},
                         "name_privacy": {"type": "string", "enum": ["masked", "full"]},
                         "pin_threshold": {"type": "integer", "minimum": 0, "maximum": 100000},
+                        "black_list_public": {"type": "boolean"},
+                        "black_list_threshold": {"type": "integer", "minimum": 1, "maximum": 10000},
                     },
                 },
                 "UnitSettingsResult": {
                     "type": "object",
-                    "required": ["unit", "notice_days", "name_privacy", "pin_threshold"],
+                    "required": [
+                        "unit",
+                        "notice_days",
+                        "name_privacy",
+                        "pin_threshold",
+                        "black_list_public",
+                        "black_list_threshold",
+                    ],
                     "properties": {
                         "unit": {"type": "string"},
                         "notice_days": {"type": "integer"},
                         "name_privacy": {"type": "string"},
                         "pin_threshold": {"type": "integer"},
+                        "black_list_public": {"type": "boolean"},
+                        "black_list_threshold": {"type": "integer"},
                     },
                 },
                 "RatingSheet": {

@@ -192,6 +192,8 @@ def unit_settings(code: str):
         notice_days=settings.notice_days,
         name_privacy=settings.name_privacy,
         pin_threshold=settings.pin_threshold,
+        black_list_public=settings.black_list_public,
+        black_list_threshold=settings.black_list_threshold,
     )
 
 

@@ -15,10 +15,12 @@ from ..core.permissions import ADMINS, public, require_unit, roles_required
 from ..core.views import apply_form_error, commit_or_flash
 from ..governance import service as governance
 from ..households import service as households
+from ..scoring import notices
+from ..scoring.service import settings_for
 from ..shop.service import shops_of
 from ..units import service as units
 from ..units.models import Unit
-from . import service
+from . import lists, service
 from .forms import CategoryForm, NominateForm, PeriodForm, RevokeForm
 from .models import Honor, StarCategory
 
@@ -78,6 +80,22 @@ def roll(unit_id: int):
         action=ActionForm(),
         ten_star=service.ten_star(unit),
         plaque=(ten, households_count),
+    )
+
+
+@bp.get("/units/<int:unit_id>/lists")
+@roles_required(*ADMINS)
+def lists_page(unit_id: int):
+    """The red and black list (红黑榜) of a period, with full names and points."""
+    unit = _unit(unit_id)
+    period = _period_arg()
+    return render_template(
+        "honors/lists.html",
+        unit=unit,
+        period=period,
+        red=lists.red_list(unit, period),
+        black=lists.black_list(unit, period, current_user),
+        settings=settings_for(unit),
     )
 
 
@@ -217,14 +235,15 @@ def _public_unit(code: str) -> Unit:
 @public_bp.get("/roll/<code>")
 @public
 def public_roll(code: str):
-    """The unit's honor roll as the village sees it: the stars of a period, earlier periods, the
-    ten-star households, and links to the notice board and the shop."""
+    """The unit's honor roll as the village sees it: the stars of a period (the red list), the black list
+    if the unit shows it, earlier periods, the ten-star households, and links to the notice board and the shop."""
     unit = _public_unit(code)
     asked = (request.args.get("period") or "").strip()[:7] or None
     try:
         period, stars = service.public_roll(unit, asked)
     except DomainError:
         abort(404)
+    black_period = period or service.last_period("month")  # the roll's period, else last month
     response = make_response(
         render_template(
             "honors/public_roll.html",
@@ -236,6 +255,8 @@ def public_roll(code: str):
             plaque=service.plaque_rate(unit),
             shops=shops_of(unit),
             score=governance.last_month_score(unit),
+            black=lists.public_black_list(unit, black_period),
+            black_period=black_period,
         )
     )
     response.headers["Cache-Control"] = "public, max-age=300"

@@ -115,6 +115,20 @@ class SettingsForm(FlaskForm):
         render_kw={"inputmode": "numeric"},
         description=_l("A redemption worth more than this needs the household's PIN (0: always)."),
     )
+    black_list_threshold = StringField(
+        _l("Black list: deductions in a period of at least (points)"),
+        validators=[required(), max_length(5)],
+        render_kw={"inputmode": "numeric"},
+        description=_l("1 to 10000; a household whose posted deductions in a period add up to this is on it."),
+    )
+    black_list_public = RadioField(
+        _l("Black list on the public honor roll"),
+        choices=[
+            SelectChoice("off", _l("No: only admins see it")),
+            SelectChoice("on", _l("Yes: masked names and the kind of deduction only")),
+        ],
+        validate_choice=False,
+    )
 
 
 class AssignForm(FlaskForm):

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, db, utcnow
@@ -93,6 +93,7 @@ class UnitSettings(db.Model):
         CheckConstraint("notice_days BETWEEN 0 AND 30", name="notice_days_range"),
         CheckConstraint("name_privacy IN ('masked', 'full')", name="name_privacy"),
         CheckConstraint("pin_threshold >= 0", name="pin_threshold_not_negative"),
+        CheckConstraint("black_list_threshold >= 1", name="black_list_threshold_positive"),
     )
 
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
@@ -100,6 +101,10 @@ class UnitSettings(db.Model):
     name_privacy: Mapped[str] = mapped_column(String(10), default="masked")
     # A redemption above this many points needs the household's PIN.
     pin_threshold: Mapped[int] = mapped_column(default=200, server_default="200")
+    # The black list (黑榜): households whose posted deductions in a period reach this many points.
+    # Off the public roll unless the unit turns it on; admins always see it.
+    black_list_public: Mapped[bool] = mapped_column(default=False, server_default=false())
+    black_list_threshold: Mapped[int] = mapped_column(default=10, server_default="10")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

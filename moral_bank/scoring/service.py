@@ -18,6 +18,9 @@ ITEM_CODE_RE = re.compile(r"^[a-z0-9_-]{1,32}$")
 MONTH_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 MAX_ITEM_POINTS = 1000
 PIN_THRESHOLD = 200  # a redemption above this many points needs the household's PIN, unless the unit says otherwise
+# Deductions run from 2 to 30 points each: 10 in a period is one serious deduction or several small ones,
+# never a single slip of 2 to 5 points (see README, the red and black list).
+BLACK_LIST_THRESHOLD = 10
 
 
 # --- rubric ------------------------------------------------------------------------
@@ -127,19 +130,31 @@ def open_month(unit: Unit, month: str, actor=None) -> ScoringMonth:
 # --- unit settings -----------------------------------------------------------------
 
 
-def settings_for(unit: Unit) -> UnitSettings:
-    found = db.session.get(UnitSettings, unit.id)
-    return (
-        found
-        if found is not None
-        else UnitSettings(unit_id=unit.id, notice_days=3, name_privacy="masked", pin_threshold=PIN_THRESHOLD)
+def _default_settings(unit: Unit) -> UnitSettings:
+    # Spelled out: a row not yet in the database has no column defaults applied.
+    return UnitSettings(
+        unit_id=unit.id,
+        notice_days=3,
+        name_privacy="masked",
+        pin_threshold=PIN_THRESHOLD,
+        black_list_public=False,
+        black_list_threshold=BLACK_LIST_THRESHOLD,
     )
 
 
+def settings_for(unit: Unit) -> UnitSettings:
+    found = db.session.get(UnitSettings, unit.id)
+    return found if found is not None else _default_settings(unit)
+
+
+SETTINGS = ("notice_days", "name_privacy", "pin_threshold", "black_list_public", "black_list_threshold")
+
+
 def update_settings(unit: Unit, changes: dict, actor=None) -> UnitSettings:
-    """Change notice_days (0–30), name_privacy ('masked' or 'full') and/or pin_threshold (points)."""
+    """Change notice_days (0–30), name_privacy ('masked' or 'full'), pin_threshold (points),
+    black_list_public (true/false) and/or black_list_threshold (points, 1–10000)."""
     errors = []
-    unknown = sorted(set(changes) - {"notice_days", "name_privacy", "pin_threshold"})
+    unknown = sorted(set(changes) - set(SETTINGS))
     for key in unknown:
         errors.append((key, _("Unknown setting.")))
     days = changes.get("notice_days")
@@ -152,12 +167,21 @@ def update_settings(unit: Unit, changes: dict, actor=None) -> UnitSettings:
         isinstance(threshold, bool) or not isinstance(threshold, int) or not 0 <= threshold <= 100_000
     ):
         errors.append(("pin_threshold", _("The PIN threshold is a whole number of points from 0 to 100000.")))
+    if "black_list_public" in changes and not isinstance(changes["black_list_public"], bool):
+        errors.append(("black_list_public", _("Say whether the black list is shown on the public roll: yes or no.")))
+    floor = changes.get("black_list_threshold")
+    if "black_list_threshold" in changes and (
+        isinstance(floor, bool) or not isinstance(floor, int) or not 1 <= floor <= 10_000
+    ):
+        errors.append(
+            ("black_list_threshold", _("The black list threshold is a whole number of points from 1 to 10000."))
+        )
     raise_field_errors(errors)
     if unit.kind not in MORAL_BANK_KINDS:
         raise DomainError(_("Only a village or community runs a moral bank."), field="unit")
     current = db.session.get(UnitSettings, unit.id)
     if current is None:
-        current = UnitSettings(unit_id=unit.id, notice_days=3, name_privacy="masked", pin_threshold=PIN_THRESHOLD)
+        current = _default_settings(unit)
         db.session.add(current)
     for key, value in changes.items():
         setattr(current, key, value)

@@ -421,6 +421,8 @@ def settings_page(unit_id: int):
             "notice_days": str(current.notice_days),
             "name_privacy": current.name_privacy,
             "pin_threshold": str(current.pin_threshold),
+            "black_list_threshold": str(current.black_list_threshold),
+            "black_list_public": "on" if current.black_list_public else "off",
         }
     )
     if form.validate_on_submit():
@@ -429,9 +431,12 @@ def settings_page(unit_id: int):
             for name, text in (
                 ("notice_days", form.notice_days.data.strip()),
                 ("pin_threshold", form.pin_threshold.data.strip()),
+                ("black_list_threshold", form.black_list_threshold.data.strip()),
             )
         }
         changes["name_privacy"] = form.name_privacy.data
+        answer = form.black_list_public.data
+        changes["black_list_public"] = {"on": True, "off": False}.get(answer, answer)  # anything else: refused
         try:
             service.update_settings(unit, changes, current_user)
         except DomainError as exc:
