@@ -15,7 +15,6 @@ from ..core.permissions import ADMINS, public, require_unit, roles_required
 from ..core.views import apply_form_error, commit_or_flash
 from ..governance import service as governance
 from ..households import service as households
-from ..scoring import notices
 from ..scoring.service import settings_for
 from ..shop.service import shops_of
 from ..units import service as units
