@@ -353,9 +353,8 @@ def test_the_poster_paper_sets_the_printed_page_size(client, app, world, rated):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        # A new message: until the catalogs have it, it shows in English (the source).
-        ("size=a5", "A poster is printed on A4 or A3: size=a4 or size=a3."),
-        ("size=letter&period=2024-01", "A poster is printed on A4 or A3: size=a4 or size=a3."),
+        ("size=a5", "海报只能打印为 A4 或 A3：size=a4 或 size=a3。"),
+        ("size=letter&period=2024-01", "海报只能打印为 A4 或 A3：size=a4 或 size=a3。"),
         ("period=2026-13", "期次是月（2026-10）、季度（2026-Q4）或年（2026）。"),
         ("period=bad&size=a3", "期次是月（2026-10）、季度（2026-Q4）或年（2026）。"),
     ],

@@ -28,4 +28,6 @@ def compute_scores(month: str | None, area_code: str | None) -> None:
     started = time.perf_counter()
     n = scores.compute(month, area=area)
     db.session.commit()
-    click.echo(_("%(n)s units scored for %(month)s in %(s).1f s.", n=n, month=month, s=time.perf_counter() - started))
+    click.echo(
+        _("%(n)s units scored for %(month)s in %(s)s s.", n=n, month=month, s=f"{time.perf_counter() - started:.1f}")
+    )

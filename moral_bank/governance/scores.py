@@ -279,7 +279,7 @@ def explain(s: UnitScore) -> list[Line]:
         ),
         Line(
             _("Virtue level"),
-            _("mean %(mean).1f of %(max)s points", mean=mean, max=s.rubric_max),
+            _("mean %(mean)s of %(max)s points", mean=f"{mean:.1f}", max=s.rubric_max),
             s.virtue_points,
             weights.weight_virtue,
         ),
