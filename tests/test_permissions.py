@@ -140,6 +140,7 @@ EXPECTED = {
     "api.propose_honors": A,
     "api.approve_honor": A,
     "honors_public.public_roll": PUBLIC,
+    "honors_public.area_roll": PUBLIC,
 }
 
 # The same object routes pointed at another township's village: only the county admin reaches it.

@@ -95,9 +95,13 @@ def init_app(app: Flask) -> None:
     def refuse_nul_characters():
         # No person types a NUL character, and PostgreSQL cannot store one: refuse it
         # up front with a clear 400 rather than fail deep inside a query.
-        if _has_nul(request.args) or (
-            request.method != "GET"
-            and (_has_nul(request.form) or _has_nul(request.get_json(silent=True) if request.is_json else None))
+        if (
+            _has_nul(request.args)
+            or _has_nul(request.view_args)
+            or (
+                request.method != "GET"
+                and (_has_nul(request.form) or _has_nul(request.get_json(silent=True) if request.is_json else None))
+            )
         ):
             abort(400)
 

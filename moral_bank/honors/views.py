@@ -16,8 +16,8 @@ from ..households import service as households
 from ..scoring import notices
 from ..shop.service import shops_of
 from ..units import service as units
-from ..units.models import Unit
-from . import service
+from ..units.models import AREA_KINDS, MORAL_BANK_KINDS, Unit
+from . import areas, service
 from .forms import CategoryForm, NominateForm, PeriodForm, RevokeForm
 from .models import Honor, StarCategory
 
@@ -212,7 +212,9 @@ def public_roll(code: str):
     """The unit's honor roll as the village sees it: the stars of a period, earlier periods, the
     ten-star households, and links to the notice board and the shop."""
     unit = units.by_code(code)
-    if unit is None or unit.kind not in ("village", "community"):
+    if unit is not None and unit.kind in AREA_KINDS:
+        return _cacheable(redirect(url_for("honors_public.area_roll", code=unit.code)))
+    if unit is None or unit.kind not in MORAL_BANK_KINDS:
         abort(404)
     asked = (request.args.get("period") or "").strip()[:7] or None
     try:
@@ -220,7 +222,7 @@ def public_roll(code: str):
     except DomainError:
         abort(404)
     shown = [(notices.shown_name(unit, h.head_name), n) for h, n in service.ten_star(unit)]
-    response = make_response(
+    return _cacheable(
         render_template(
             "honors/public_roll.html",
             unit=unit,
@@ -230,7 +232,26 @@ def public_roll(code: str):
             ten_star=shown,
             plaque=service.plaque_rate(unit),
             shops=shops_of(unit),
+            trail=areas.trail(unit),
         )
     )
+
+
+@public_bp.get("/roll/area/<code>")
+@public
+def area_roll(code: str):
+    """A township's or county's honor rolls: every village and community under it with last month's
+    stars, ten-star households, plaque rate and whether its roll is out. A unit's code goes to its roll."""
+    unit = units.by_code(code)
+    if unit is not None and unit.kind in MORAL_BANK_KINDS:
+        return _cacheable(redirect(url_for("honors_public.public_roll", code=unit.code)))
+    if unit is None or unit.kind not in AREA_KINDS:
+        abort(404)
+    return _cacheable(render_template("honors/area_roll.html", roll=areas.area_roll(unit)))
+
+
+def _cacheable(page):
+    """Public pages: anyone (and any proxy) may keep them five minutes."""
+    response = make_response(page)
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
