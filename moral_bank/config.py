@@ -48,6 +48,7 @@ class Config:
     PHONE_QR_SECONDS = 120  # a resident's phone QR works this long, and once
     TEN_STAR_STARS = 10  # different stars a household holds for the ten-star plaque (十星级文明户) …
     TEN_STAR_MONTHS = 12  # … within this many months (a rolling year)
+    PLAQUE_TARGET_PERCENT = 20  # the ten-star plaque rate a unit aims at, in per cent of its households
     CART_SECONDS = 1800  # a checkout opened by a scan stays open this long
 
 

@@ -301,7 +301,7 @@ def test_the_public_roll_shows_approved_stars_with_masked_names(client, world, r
     assert "三零创建之星" not in client.get(f"/roll/V1?period={last_month()}").get_data(as_text=True)
     assert client.get("/roll/V1?period=bad").status_code == 404
     assert client.get("/roll/NOPE").status_code == 404
-    assert client.get("/roll/T1").status_code == 404  # a township names no stars
+    assert client.get("/roll/T1").headers["Location"] == "/roll/area/T1"  # a township: its area page
 
 
 # --- the printed poster ----------------------------------------------------------------------

@@ -146,6 +146,7 @@ EXPECTED = {
     "api.area_compliance": PUBLIC,
     "honors_public.public_roll": PUBLIC,
     "honors_public.poster": PUBLIC,
+    "honors_public.area_roll": PUBLIC,
 }
 
 # The same object routes pointed at another township's village: only the county admin reaches it.

@@ -95,7 +95,7 @@ def init_app(app: Flask) -> None:
     def refuse_nul_characters():
         # No person types a NUL character, and PostgreSQL cannot store one: refuse it
         # up front with a clear 400 rather than fail deep inside a query.
-        if _has_nul(request.args):
+        if _has_nul(request.args) or _has_nul(request.view_args):
             abort(400)
         if request.method == "GET":
             return

@@ -18,8 +18,8 @@ from ..households import service as households
 from ..scoring.service import settings_for
 from ..shop.service import shops_of
 from ..units import service as units
-from ..units.models import Unit
-from . import lists, service
+from ..units.models import AREA_KINDS, MORAL_BANK_KINDS, Unit
+from . import areas, lists, service
 from .forms import CategoryForm, NominateForm, PeriodForm, RevokeForm
 from .models import Honor, StarCategory
 
@@ -226,7 +226,9 @@ def categories(unit_id: int):
 
 def _public_unit(code: str) -> Unit:
     unit = units.by_code(code)
-    if unit is None or unit.kind not in ("village", "community"):
+    if unit is not None and unit.kind in AREA_KINDS:
+        return _cacheable(redirect(url_for("honors_public.area_roll", code=unit.code)))
+    if unit is None or unit.kind not in MORAL_BANK_KINDS:
         abort(404)
     return unit
 
@@ -243,7 +245,7 @@ def public_roll(code: str):
     except DomainError:
         abort(404)
     black_period = period or service.last_period("month")  # the roll's period, else last month
-    response = make_response(
+    return _cacheable(
         render_template(
             "honors/public_roll.html",
             unit=unit,
@@ -256,8 +258,27 @@ def public_roll(code: str):
             score=governance.last_month_score(unit),
             black=lists.public_black_list(unit, black_period),
             black_period=black_period,
+            trail=areas.trail(unit),
         )
     )
+
+
+@public_bp.get("/roll/area/<code>")
+@public
+def area_roll(code: str):
+    """A township's or county's honor rolls: every village and community under it with last month's
+    stars, ten-star households, plaque rate and whether its roll is out. A unit's code goes to its roll."""
+    unit = units.by_code(code)
+    if unit is not None and unit.kind in MORAL_BANK_KINDS:
+        return _cacheable(redirect(url_for("honors_public.public_roll", code=unit.code)))
+    if unit is None or unit.kind not in AREA_KINDS:
+        abort(404)
+    return _cacheable(render_template("honors/area_roll.html", roll=areas.area_roll(unit)))
+
+
+def _cacheable(page):
+    """Public pages: anyone (and any proxy) may keep them five minutes."""
+    response = make_response(page)
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
