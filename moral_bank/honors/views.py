@@ -226,8 +226,6 @@ def categories(unit_id: int):
 
 def _public_unit(code: str) -> Unit:
     unit = units.by_code(code)
-    if unit is not None and unit.kind in AREA_KINDS:
-        return _cacheable(redirect(url_for("honors_public.area_roll", code=unit.code)))
     if unit is None or unit.kind not in MORAL_BANK_KINDS:
         abort(404)
     return unit
@@ -237,7 +235,11 @@ def _public_unit(code: str) -> Unit:
 @public
 def public_roll(code: str):
     """The unit's honor roll as the village sees it: the stars of a period (the red list), the black list
-    if the unit shows it, earlier periods, the ten-star households, and links to the notice board and the shop."""
+    if the unit shows it, earlier periods, the ten-star households, and links to the notice board and the shop.
+    A township's or county's code leads to its area page."""
+    area = units.by_code(code)
+    if area is not None and area.kind in AREA_KINDS:
+        return _cacheable(redirect(url_for("honors_public.area_roll", code=area.code)))
     unit = _public_unit(code)
     asked = (request.args.get("period") or "").strip()[:7] or None
     try:
