@@ -6,10 +6,19 @@ from flask import Flask
 def register(app: Flask) -> None:
     from .auth.cli import create_user
     from .demo import seed_demo
+    from .governance.cli import import_incidents
     from .households.cli import import_households
     from .ledger.cli import verify_ledger
     from .scoring.cli import close_month
     from .units.cli import import_units
 
-    for command in (seed_demo, create_user, import_units, import_households, verify_ledger, close_month):
+    for command in (
+        seed_demo,
+        create_user,
+        import_units,
+        import_households,
+        import_incidents,
+        verify_ledger,
+        close_month,
+    ):
         app.cli.add_command(command)
