@@ -121,6 +121,24 @@ def resolve(incident: Incident, resolved_on, resolution, actor) -> Incident:
     return incident
 
 
+def _of_area(area: Unit, first: date | None, last: date | None, kind: str | None = None, status: str | None = None):
+    """The conditions on incidents joined to their unit: under `area`, between the days, of the kind
+    and status (each when given and known)."""
+    conditions = [Unit.path.startswith(area.path)]
+    if first is not None:
+        conditions.append(Incident.occurred_on >= first)
+    if last is not None:
+        conditions.append(Incident.occurred_on <= last)
+    if kind in INCIDENT_KINDS:
+        conditions.append(Incident.kind == kind)
+    if status in INCIDENT_STATUSES:
+        conditions.append(Incident.status == status)
+    return conditions
+
+
+NEWEST_FIRST = (Incident.occurred_on.desc(), Incident.id.desc())
+
+
 def incidents_of(
     area: Unit,
     first: date | None = None,
@@ -130,21 +148,13 @@ def incidents_of(
 ):
     """A select of the incidents of `area` and the units under it, newest first (for paging), each
     with its unit loaded."""
-    query = (
+    return (
         select(Incident)
         .join(Unit, Unit.id == Incident.unit_id)
-        .where(Unit.path.startswith(area.path))
+        .where(*_of_area(area, first, last, kind, status))
         .options(contains_eager(Incident.unit))
+        .order_by(*NEWEST_FIRST)
     )
-    if first is not None:
-        query = query.where(Incident.occurred_on >= first)
-    if last is not None:
-        query = query.where(Incident.occurred_on <= last)
-    if kind in INCIDENT_KINDS:
-        query = query.where(Incident.kind == kind)
-    if status in INCIDENT_STATUSES:
-        query = query.where(Incident.status == status)
-    return query.order_by(Incident.occurred_on.desc(), Incident.id.desc())
 
 
 def recorded_by(incident: Incident) -> str:
@@ -212,13 +222,9 @@ def tally(area: Unit, first: date | None = None, last: date | None = None) -> di
     query = (
         select(Incident.kind, Incident.status, func.count(Incident.id))
         .join(Unit, Unit.id == Incident.unit_id)
-        .where(Unit.path.startswith(area.path))
+        .where(*_of_area(area, first, last))
         .group_by(Incident.kind, Incident.status)
     )
-    if first is not None:
-        query = query.where(Incident.occurred_on >= first)
-    if last is not None:
-        query = query.where(Incident.occurred_on <= last)
     counts = {kind: KindCount(kind) for kind in INCIDENT_KINDS}
     for kind, status, n in db.session.execute(query):
         setattr(counts[kind], status, n)
@@ -352,19 +358,37 @@ def import_counts(table: Table) -> dict[str, int]:
 
 
 def export_rows(area: Unit, first: date | None = None, last: date | None = None, kind=None, status=None):
-    """The list's incidents in the import's columns, then the unit's name and who recorded each."""
-    query = incidents_of(area, first, last, kind, status)
-    query = query.outerjoin(User, User.id == Incident.recorded_by_id).add_columns(User.display_name, User.username)
-    for incident, display_name, username in db.session.execute(query):
+    """The list's incidents in the import's columns, then the unit's name and who recorded each (plain
+    rows: a county's export holds many)."""
+    query = (
+        select(
+            Unit.code,
+            Incident.kind,
+            Incident.subkind,
+            Incident.occurred_on,
+            Incident.summary,
+            Incident.status,
+            Incident.resolved_on,
+            Incident.escalated,
+            Unit.name,
+            func.coalesce(func.nullif(User.display_name, ""), User.username, ""),
+        )
+        .join(Unit, Unit.id == Incident.unit_id)
+        .outerjoin(User, User.id == Incident.recorded_by_id)
+        .where(*_of_area(area, first, last, kind, status))
+        .order_by(*NEWEST_FIRST)
+    )
+    for code, kind_, subkind, day, summary, status_, resolved_on, escalated, name, by in db.session.execute(query):
+        resolved = resolved_on.isoformat() if resolved_on else ""
         yield (
-            incident.unit.code,
-            incident.kind,
-            incident.subkind,
-            incident.occurred_on.isoformat(),
-            incident.summary,
-            incident.status,
-            incident.resolved_on.isoformat() if incident.resolved_on else "",
-            "yes" if incident.escalated else "no",
-            incident.unit.name,
-            display_name or username or "",
+            code,
+            kind_,
+            subkind,
+            day.isoformat(),
+            summary,
+            status_,
+            resolved,
+            "yes" if escalated else "no",
+            name,
+            by,
         )
