@@ -6,7 +6,7 @@ from flask import Flask
 def register(app: Flask) -> None:
     from .auth.cli import create_user
     from .demo import seed_demo
-    from .governance.cli import compute_scores
+    from .governance.cli import compute_scores, import_incidents
     from .households.cli import import_households
     from .ledger.cli import verify_ledger
     from .scoring.cli import close_month
@@ -17,6 +17,7 @@ def register(app: Flask) -> None:
         create_user,
         import_units,
         import_households,
+        import_incidents,
         verify_ledger,
         close_month,
         compute_scores,

@@ -13,7 +13,7 @@ from moral_bank.scoring import notices
 from moral_bank.shop import service as shop
 
 from . import factories
-from .test_permissions import _shop_args, _shops, endpoints
+from .test_permissions import _incident, _shop_args, _shops, endpoints
 
 # Field names the app's forms and API read, plus a few it never heard of.
 FIELDS = [
@@ -80,6 +80,8 @@ FIELDS = [
     "year",
     "black_list_public",
     "black_list_threshold",
+    "from_month",
+    "to_month",
     "zzz",
 ]
 TEXT = st.one_of(
@@ -134,6 +136,7 @@ def url(app, world, endpoint: str) -> str:
     }
     _shops(world)
     values.update(_shop_args(world.h1))
+    values["incident_id"] = _incident(world.village).id
     if endpoint == "shop.cart":
         with app.test_request_context():
             cart = shop.Cart(values["shop_id"], world.h1.id, "card", None, "bad-input-cart")

@@ -8,6 +8,8 @@ from moral_bank import create_app
 from moral_bank.auth import service as auth
 from moral_bank.core.db import db
 from moral_bank.core.permissions import ADMINS, ANY_ROLE, STAFF
+from moral_bank.governance import service as governance
+from moral_bank.governance.models import Incident
 from moral_bank.honors import service as honors
 from moral_bank.honors.models import Honor
 from moral_bank.scoring import notices
@@ -147,6 +149,11 @@ EXPECTED = {
     "honors_public.public_roll": PUBLIC,
     "honors_public.poster": PUBLIC,
     "honors_public.area_roll": PUBLIC,
+    "incidents.index": A,
+    "incidents.export": A,
+    "incidents.create": A,
+    "incidents.detail": A,
+    "incidents.import_file": A,
 }
 
 # The same object routes pointed at another township's village: only the county admin reaches it.
@@ -219,6 +226,10 @@ OUTSIDE = {
     "api.propose_honors",
     "api.approve_honor",
     "governance.unit_score",
+    "incidents.index",
+    "incidents.export",
+    "incidents.create",
+    "incidents.detail",
 }
 
 
@@ -260,6 +271,7 @@ def url_args(world, outside: bool) -> dict:
         "objection_id": db.session.scalar(select(Objection.id)),
         "line_id": db.session.scalar(select(NoticeLine.id)),
         "token": notices.receipt_token(db.session.scalar(select(Objection))),
+        "incident_id": db.session.scalar(select(Incident.id).where(Incident.unit_id == h.unit_id)),
         **_shop_args(h),
     }
 
@@ -325,8 +337,16 @@ def make_world():
     scoring.assign(world.village, world.users["scorer"], ["H1"])
     factories.notice_with_objection(world)
     _shops(world)
+    for village in (world.village, world.other_village):
+        _incident(village)
     db.session.commit()
     return world
+
+
+def _incident(village) -> Incident:
+    """An open hazard of the village (for the incident pages)."""
+    fields = {"kind": "hazard", "occurred_on": "2026-03-03", "summary": "危房一处"}
+    return governance.record(village, fields, None)
 
 
 def fresh_world():
