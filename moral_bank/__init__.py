@@ -35,6 +35,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
     from .cards.views import bp as cards_bp
+    from .governance.dashboard_views import bp as dashboards_bp
     from .honors.views import bp as honors_bp
     from .honors.views import public_bp as honors_public_bp
     from .households.views import bp as households_bp
@@ -60,6 +61,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         honors_bp,
         honors_public_bp,
         shop_reports_bp,
+        dashboards_bp,
         api_bp,
     ):
         app.register_blueprint(bp)

@@ -78,6 +78,7 @@ FIELDS = [
     "resolution",
     "month",
     "year",
+    "months",
     "zzz",
 ]
 TEXT = st.one_of(
@@ -130,6 +131,8 @@ def url(app, world, endpoint: str) -> str:
         "line_id": objection.line_id,
         "token": notices.receipt_token(objection),
     }
+    if endpoint.startswith("dashboards."):  # an area's pages take a township's code
+        values["code"] = world.township.code
     _shops(world)
     values.update(_shop_args(world.h1))
     if endpoint == "shop.cart":
