@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import insert
 
 from moral_bank.core.db import db
-from moral_bank.governance import areas, dashboard
+from moral_bank.governance import areas, dashboard, ranking
 from moral_bank.governance import service as governance
 from moral_bank.governance.models import Incident
 
@@ -210,13 +210,13 @@ def test_units_ranked_by_score_of_the_month_with_shared_ranks(county):
 
 def test_a_year_ranks_by_the_mean_of_its_months(county):
     c, *_ = county
-    by_code = {r.code: r for r in dashboard.rank_units(c, period("2026"), fill=True).ranked}
+    by_code = {r.code: r for r in ranking.rank(c, period("2026").months, fill=True).rows()}
     # S1: October 73.33, the ten other months 100 → 1073.33 / 11 = 97.575… → 97.58.
     # V1 and V2: one month at 36.67, ten at 50 → 536.67 / 11 = 48.788… → 48.79, rank 8 together.
     assert (by_code["S1"].score, by_code["S1"].months, by_code["S1"].colour) == (Decimal("97.58"), 11, "green")
     assert (by_code["V1"].score, by_code["V2"].score) == (Decimal("48.79"), Decimal("48.79"))
     assert (by_code["V1"].rank, by_code["V2"].rank) == (8, 8)
-    assert dashboard.mean_score(536.67, 11) == Decimal("48.79")
+    assert ranking.mean_cents(536.67, 11) == 4879 and ranking.mean_cents(0.05, 2) == 3  # 2.5 hundredths → 3
 
 
 def test_top_and_bottom_of_a_long_ranking(county, monkeypatch):
@@ -238,8 +238,8 @@ def test_the_colour_grid_by_township(county):
 
 def test_a_big_area_shows_colour_counts_without_cells_and_leaves_many_missing_scores(county, monkeypatch):
     c, *_ = county
-    monkeypatch.setattr(dashboard, "GRID_LIMIT", 5)
-    monkeypatch.setattr(dashboard, "FILL_LIMIT", 10)  # 9 units × 11 months are too many to compute now
+    monkeypatch.setattr(ranking, "GRID_LIMIT", 5)
+    monkeypatch.setattr(ranking, "FILL_LIMIT", 10)  # 9 units × 11 months are too many to compute now
     d = dashboard.build(c, period("2026"), 12)
     # Recording an incident scored its unit's month: V1, V2, V3, S1 and V5 have one month of 2026 each.
     assert all(g.cells is None for g in d.grid) and sum(g.colours["none"] for g in d.grid) == 4

@@ -11,31 +11,29 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal_column, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, case, func, literal_column, or_, select
 
-from ..core.db import db, take_write_lock
+from ..core.db import db
 from ..core.errors import DomainError
 from ..core.extensions import cache
 from ..core.time import month_of
 from ..units.models import AREA_KINDS, KIND_LABELS, Unit
-from . import areas, scores
+from . import areas, ranking, scores
 from .areas import GROUPS
-from .models import COLOURS, INCIDENT_KINDS, WARNINGS, Incident, UnitScore
+from .models import COLOURS, INCIDENT_KINDS, WARNINGS, Incident
 
 FIRST_YEAR = 2000
 TREND_MONTHS = (12, 24)
 TOP = 20  # units shown at each end of the ranking; the export has them all
-GRID_LIMIT = 2500  # above this many units the grid shows each township's colour counts, not cells
-FILL_LIMIT = 12_000  # unit-months a dashboard computes when it finds their scores missing
+# What breaks a unit's three zeros (scores.breaking() without its days, which the query has already).
+BREAKS = or_(and_(Incident.kind == "petition", Incident.escalated), Incident.kind.in_(("accident", "case")))
 CACHE_SECONDS = 3600  # a backstop: new units or settings show within this (incidents and scores at once)
 YEAR_RE = re.compile(r"^[0-9]{4}$")
 MONTH_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -110,38 +108,6 @@ class TownshipRow:
 
 
 @dataclass
-class RankedUnit:
-    rank: int
-    id: int
-    code: str
-    name: str
-    kind: str
-    township: str
-    months: int  # months of the period with a score
-    score: Decimal  # the mean of those months, to two decimals
-    colour: str
-
-
-@dataclass
-class Cell:
-    id: int
-    code: str
-    name: str
-    colour: str  # "none" while the unit has no score in the period
-    score: Decimal | None
-
-
-@dataclass
-class GridGroup:
-    id: int
-    code: str
-    name: str
-    is_area: bool  # a township, which has a dashboard of its own
-    colours: Counter = field(default_factory=Counter)
-    cells: list[Cell] | None = None  # None when the area has too many units to draw one by one
-
-
-@dataclass
 class IncidentRow:
     kind: str
     found: int
@@ -176,16 +142,16 @@ class Dashboard:
     overall: areas.Rate
     townships: list[TownshipRow]  # ranked; for a county only
     direct: TownshipRow | None  # a county's units that belong to no township
-    incidents: list[IncidentRow]
-    trend: list[TrendMonth]
+    incidents: list[IncidentRow] = field(default_factory=list)
+    trend: list[TrendMonth] = field(default_factory=list)
     # The units' part (the admins' dashboard, not the public summary):
     ranked: int = 0
     unscored: int = 0  # units with no score in any month of the period
     missing: int = 0  # unit-months without a score
     filled: bool = False  # missing scores were computed for it (not cached: the data version is changing)
-    top: list[RankedUnit] = field(default_factory=list)
-    bottom: list[RankedUnit] = field(default_factory=list)
-    grid: list[GridGroup] = field(default_factory=list)
+    top: list[ranking.RankedUnit] = field(default_factory=list)
+    bottom: list[ranking.RankedUnit] = field(default_factory=list)
+    grid: list[ranking.GridGroup] = field(default_factory=list)
 
     @property
     def warning(self) -> str:
@@ -248,41 +214,42 @@ def _add(counts: list[dict[str, int]]) -> dict[str, int]:
     return dict(total)
 
 
-def _incidents(area: Unit, period: Period) -> list[IncidentRow]:
-    """Incidents that happened in the period by kind, and how many of them were resolved by its end."""
-    found = {
-        kind: (n, int(done or 0))
-        for kind, n, done in db.session.execute(
-            select(
-                Incident.kind,
-                func.count(Incident.id),
-                func.sum(case((and_(Incident.status == "resolved", Incident.resolved_on <= period.last), 1), else_=0)),
-            )
-            .join(Unit, Unit.id == Incident.unit_id)
-            .where(_under(area), Incident.occurred_on.between(period.first, period.last))
-            .group_by(Incident.kind)
-        )
-    }
-    return [IncidentRow(k, *found.get(k, (0, 0))) for k in INCIDENT_KINDS]
-
-
-def _trend(area: Unit, end: str, count: int, units: dict[str, int], s) -> list[TrendMonth]:
-    months = [shift(end, -n) for n in range(count - 1, -1, -1)]
+def _incidents_and_trend(area: Unit, period: Period, count: int, units: dict[str, int], s):
+    """The incidents of the period by kind (found, and resolved by its end) and the trend of the
+    `count` months up to the period's last: compliance per kind group and incidents per kind, month by
+    month. One query over the window's incidents (which holds the period: a year has 12 months)."""
+    months = [shift(period.months[-1], -n) for n in range(count - 1, -1, -1)]
     first, last = scores.month_range(months[0])[0], scores.month_range(months[-1])[1]
-    broken = _broken_by(area, _month_key(Incident.occurred_on), first, last)
-    happened = _nested(
-        db.session.execute(
-            select(_month_key(Incident.occurred_on), Incident.kind, func.count(Incident.id))
-            .join(Unit, Unit.id == Incident.unit_id)
-            .where(_under(area), Incident.occurred_on.between(first, last))
-            .group_by(_month_key(Incident.occurred_on), Incident.kind)
+    month = _month_key(Incident.occurred_on)
+    done = and_(Incident.status == "resolved", Incident.resolved_on <= period.last)
+    rows = db.session.execute(
+        select(
+            month,
+            Unit.kind,
+            func.count(func.distinct(case((BREAKS, Incident.unit_id)))),
+            *(func.sum(case((Incident.kind == k, 1), else_=0)) for k in INCIDENT_KINDS),
+            *(func.sum(case((and_(Incident.kind == k, done), 1), else_=0)) for k in INCIDENT_KINDS),
         )
+        .join(Unit, Unit.id == Incident.unit_id)
+        .where(_under(area), Incident.occurred_on.between(first, last))
+        .group_by(month, Unit.kind)
     )
-    out = []
-    for month in months:
-        _kinds, groups, overall = areas.rates(units, broken.get(month, {}), s)
-        out.append(TrendMonth(month, groups, overall, {k: happened.get(month, {}).get(k, 0) for k in INCIDENT_KINDS}))
-    return out
+    broken: dict[str, dict[str, int]] = {}
+    happened: dict[str, Counter] = {m: Counter() for m in months}
+    found, resolved = Counter(), Counter()
+    n = len(INCIDENT_KINDS)
+    for m, unit_kind, units_broken, *counts in rows:
+        broken.setdefault(m, {})[unit_kind] = units_broken
+        for k, f, r in zip(INCIDENT_KINDS, counts[:n], counts[n:], strict=True):
+            happened[m][k] += int(f or 0)
+            if m in period.months:
+                found[k] += int(f or 0)
+                resolved[k] += int(r or 0)
+    trend = []
+    for m in months:
+        _kinds, groups, overall = areas.rates(units, broken.get(m, {}), s)
+        trend.append(TrendMonth(m, groups, overall, {k: happened[m][k] for k in INCIDENT_KINDS}))
+    return [IncidentRow(k, found[k], resolved[k]) for k in INCIDENT_KINDS], trend
 
 
 def _townships(area: Unit, by_parent: dict, broken: dict, s) -> tuple[list[TownshipRow], TownshipRow | None]:
@@ -310,104 +277,6 @@ def _townships(area: Unit, by_parent: dict, broken: dict, s) -> tuple[list[Towns
     return rows, direct
 
 
-# --- the units: scores, ranking, grid -----------------------------------------------------------
-
-
-def _unit_list(area: Unit) -> list:
-    return db.session.execute(
-        select(Unit.id, Unit.code, Unit.name, Unit.kind, Unit.parent_id).where(_under(area)).order_by(Unit.code)
-    ).all()
-
-
-def _score_sums(area: Unit, period: Period) -> dict[int, tuple[float, int]]:
-    """Each scored unit's sum of scores and number of scored months in the period."""
-    return {
-        uid: (total, n)
-        for uid, total, n in db.session.execute(
-            select(UnitScore.unit_id, func.sum(UnitScore.score), func.count(UnitScore.id))
-            .join(Unit, Unit.id == UnitScore.unit_id)
-            .where(_under(area), UnitScore.month.in_(period.months))
-            .group_by(UnitScore.unit_id)
-        )
-    }
-
-
-def _fill(area: Unit, period: Period, units: list, sums: dict) -> bool:
-    """Compute the scores the period lacks for the area's units, when they are few enough (an area
-    opened for the first time): scores are otherwise computed only when an input changes."""
-    lacking = [u.id for u in units if sums.get(u.id, (0, 0))[1] < len(period.months)]
-    if not lacking or len(lacking) * len(period.months) > FILL_LIMIT:
-        return False
-    take_write_lock()  # on SQLite this page's transaction began as a reader
-    for month in period.months:
-        try:
-            with db.session.begin_nested():
-                scores.compute(month, unit_ids=lacking)
-        except IntegrityError:  # another request computed the same month at the same moment
-            pass
-    return True
-
-
-def mean_score(total: float, months: int) -> Decimal:
-    """The mean of a unit's monthly scores (each of two decimals), rounded half up to two decimals."""
-    return (Decimal(repr(total)).quantize(CENT, rounding=ROUND_HALF_UP) / months).quantize(CENT, ROUND_HALF_UP)
-
-
-@dataclass
-class Ranking:
-    ranked: list[RankedUnit]
-    units: list  # every unit of the area: (id, code, name, kind, parent_id)
-    scored: dict[int, tuple[Decimal, str, int]]  # a scored unit's mean, colour and months
-    filled: bool  # scores were missing and have been computed
-
-
-def rank_units(area: Unit, period: Period, fill: bool = False) -> Ranking:
-    """The area's units with a score in the period, best first (by the mean of their months, then by
-    code; equal scores share a rank). `fill`: compute the missing scores first when they are few."""
-    units = _unit_list(area)
-    sums = _score_sums(area, period)
-    filled = fill and _fill(area, period, units, sums)
-    if filled:
-        sums = _score_sums(area, period)
-    s = scores.settings_of(scores.county_id_of(area.path))
-    names = dict(
-        db.session.execute(
-            select(Unit.id, Unit.name).where(Unit.path.startswith(area.path), Unit.kind.in_(AREA_KINDS))
-        ).all()
-    )
-    scored = {}
-    for uid, (total, n) in sums.items():
-        mean = mean_score(total, n)
-        scored[uid] = (mean, scores.colour_of(float(mean), s), n)
-    order = sorted((u for u in units if u.id in scored), key=lambda u: (-scored[u.id][0], u.code))
-    ranked = []
-    for n, u in enumerate(order):
-        mean, colour, months = scored[u.id]
-        rank = ranked[-1].rank if ranked and ranked[-1].score == mean else n + 1
-        ranked.append(RankedUnit(rank, u.id, u.code, u.name, u.kind, names.get(u.parent_id, ""), months, mean, colour))
-    return Ranking(ranked, units, scored, filled)
-
-
-def _grid(area: Unit, units: list, scored: dict, townships: list[TownshipRow]) -> list[GridGroup]:
-    if area.kind == "township":
-        groups = {area.id: GridGroup(area.id, area.code, area.name, True)}
-    else:
-        groups = {t.id: GridGroup(t.id, t.code, t.name, True) for t in sorted(townships, key=lambda t: t.code)}
-        groups[area.id] = GridGroup(area.id, area.code, area.name, False)
-    draw = len(units) <= GRID_LIMIT
-    for u in units:
-        group = groups.get(u.parent_id)
-        if group is None:
-            continue
-        mean, colour, _n = scored.get(u.id, (None, "none", 0))
-        group.colours[colour] += 1
-        if draw:
-            if group.cells is None:
-                group.cells = []
-            group.cells.append(Cell(u.id, u.code, u.name, colour, mean))
-    return [g for g in groups.values() if g.colours]
-
-
 # --- the dashboard ----------------------------------------------------------------------------
 
 
@@ -415,32 +284,27 @@ def build(area: Unit, period: Period, trend_months: int, with_units: bool = True
     """Every figure of the area's dashboard (`with_units`: also the units' ranking and grid, and the
     missing scores computed when they are few; the public summary goes without)."""
     s = scores.settings_of(scores.county_id_of(area.path))
-    by_parent = _units_by_parent(area)
+    r = None
+    if with_units:  # first: it may compute missing scores (and take the write lock for it)
+        r = ranking.rank(area, period.months, fill=True)
+        by_parent = r.by_parent()
+    else:
+        by_parent = _units_by_parent(area)
     broken = _broken_by(area, Unit.parent_id, period.first, period.last)
     units = _add(list(by_parent.values()))
     kinds, groups, overall = areas.rates(units, _add(list(broken.values())), s)
     townships, direct = _townships(area, by_parent, broken, s) if area.kind == "county" else ([], None)
-    dash = Dashboard(
-        area.id,
-        area.code,
-        area.kind,
-        period,
-        trend_months,
-        kinds,
-        groups,
-        overall,
-        townships,
-        direct,
-        _incidents(area, period),
-        _trend(area, period.months[-1], trend_months, units, s),
-    )
-    if with_units:
-        r = rank_units(area, period, fill=True)
-        dash.ranked, dash.unscored, dash.filled = len(r.ranked), len(r.units) - len(r.ranked), r.filled
-        dash.missing = len(r.units) * len(period.months) - sum(n for _m, _c, n in r.scored.values())
-        dash.top, dash.bottom = r.ranked[:TOP], r.ranked[max(TOP, len(r.ranked) - TOP) :]
-        dash.grid = _grid(area, r.units, r.scored, townships)
-    return dash
+    incidents, trend = _incidents_and_trend(area, period, trend_months, units, s)
+    d = Dashboard(area.id, area.code, area.kind, period, trend_months, kinds, groups, overall, townships, direct)
+    d.incidents, d.trend = incidents, trend
+    if r is not None:
+        d.ranked, d.unscored, d.missing, d.filled = len(r), len(r.units) - len(r), r.missing, r.filled
+        d.top, d.bottom = r.top(TOP), r.bottom(min(TOP, len(r) - TOP))  # the two ends never overlap
+        listed = (
+            [(t.id, t.code, t.name) for t in townships] if area.kind == "county" else [(area.id, area.code, area.name)]
+        )
+        d.grid = ranking.grid(area, r, listed)
+    return d
 
 
 def _tree_size() -> tuple:
@@ -498,7 +362,7 @@ def colour_label(colour: str) -> str:
     return str(COLOURS[colour]) if colour in COLOURS else _("No score yet")
 
 
-def unit_rows(ranked: list[RankedUnit]) -> tuple[tuple, list]:
+def unit_rows(ranked: list[ranking.RankedUnit]) -> tuple[tuple, list]:
     """The whole ranking of units as a table to download."""
     columns = (_("Rank"), _("Code"), _("Unit"), _("Kind"), _("Township"), _("Months scored"), _("Score"), _("Colour"))
     rows = [

@@ -10,7 +10,7 @@ from ..core.permissions import public, require_unit, roles_required
 from ..core.views import MIMETYPES, download
 from ..units import service as units
 from ..units.models import AREA_KINDS, Unit
-from . import dashboard
+from . import dashboard, ranking
 
 bp = Blueprint("dashboards", __name__)
 AREA_ADMINS = ("county_admin", "township_admin")
@@ -60,9 +60,9 @@ def unit_ranking(code: str, fmt: str):
     if fmt not in MIMETYPES:
         abort(404)
     period = dashboard.parse_period(request.args.get("period"))
-    ranking = dashboard.rank_units(area, period, fill=True)
+    ranked = ranking.rank(area, period.months, fill=True)
     db.session.commit()
-    columns, rows = dashboard.unit_rows(ranking.ranked)
+    columns, rows = dashboard.unit_rows(ranked.rows())
     return download(fmt, f"ranking-units-{area.code}-{period.text}", columns, rows)
 
 

@@ -27,7 +27,7 @@
       labels: data.months,
       datasets: data.compliance.map(function (s) {
         return { label: s.name, data: s.values, borderColor: colours[s.key], backgroundColor: colours[s.key],
-                 spanGaps: true, tension: 0.2 };
+                 spanGaps: true, tension: 0 };
       })
     },
     options: { scales: { y: { suggestedMin: 0, max: 100, ticks: { callback: function (v) { return v + " %"; } } } } }
