@@ -37,7 +37,7 @@ SUBKINDS = {"accident": ("public_safety", "production_safety"), "case": ("crimin
 
 def main() -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for moral_bank and bench
-    from sqlalchemy import func, insert, select
+    from sqlalchemy import func, insert, select, text
 
     from bench.apps.setup import ADMIN_PASSWORD, scratch_app
     from bench.import_units import ROWS, write_csv
@@ -91,6 +91,8 @@ def main() -> int:
             db.session.execute(insert(UnitScore), rows)
             for n in range(0, len(incidents), CHUNK):
                 db.session.execute(insert(Incident), incidents[n : n + CHUNK])
+            db.session.commit()
+            db.session.execute(text("ANALYZE"))  # as PostgreSQL's autovacuum would after such inserts
             db.session.commit()
             score_rows = db.session.scalar(select(func.count(UnitScore.id)))
             county = db.session.scalar(select(Unit).where(Unit.code == "C"))

@@ -9,16 +9,23 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from moral_bank.core.db import db
-from moral_bank.governance import areas, dashboard, ranking
+from moral_bank.governance import areas, dashboard, ranking, scores
 from moral_bank.governance import service as governance
 from moral_bank.governance.models import Incident
 
 from . import factories
 
 OCT = "2026-10"
+
+
+@pytest.fixture(autouse=True)
+def november_2026(monkeypatch):
+    """The dashboards' "this month" is November 2026, so a year's figures do not change as time passes
+    (2026 so far: January to November)."""
+    monkeypatch.setattr(dashboard, "month_of", lambda: "2026-11")
 
 
 @pytest.fixture
@@ -365,3 +372,34 @@ def test_recording_an_incident_changes_the_cached_dashboard(app, county):
     html = client.get(f"/dashboard/T1?period={OCT}").get_data(as_text=True)
     assert by_testid(html, "group-villages-rate") == "25.00 %"
     assert attribute(html, "cell-V2", "data-colour") == "red" and by_testid(html, "score-V2") == "36.67"
+
+
+def test_the_data_version_changes_after_a_commit_that_changed_incidents_not_before_nor_on_rollback(county):
+    _c, _t1, _t2, units = county
+    fields = {"kind": "hazard", "occurred_on": "2026-10-05", "summary": "z"}
+    before = scores.data_version()
+    governance.record(units["V4"], fields, None)
+    assert scores.data_version() == before  # a dashboard built now still shows the committed rows
+    db.session.rollback()
+    assert scores.data_version() == before
+    governance.record(units["V4"], fields, None)
+    db.session.commit()
+    assert scores.data_version() != before
+
+
+def test_resolving_an_incident_shows_on_the_dashboard(app, county):
+    _c, _t1, _t2, units = county
+    client = _login(app, "township")
+    for _first_and_cached in range(2):
+        html = client.get(f"/dashboard/T1?period={OCT}").get_data(as_text=True)
+    assert by_testid(html, "period") == OCT
+    accident = db.session.scalar(
+        select(Incident).where(Incident.kind == "accident", Incident.unit_id == units["V1"].id)
+    )
+    governance.resolve(accident, date(2026, 10, 9), "已处理", None)
+    db.session.commit()
+    html = client.get(f"/dashboard/T1?period={OCT}").get_data(as_text=True)
+    assert re.search(
+        r'data-testid="incidents-accident"><td>[^<]*</td><td class="num">1</td><td class="num">1</td>', html
+    )
+    assert by_testid(client.get("/dashboard/T1").get_data(as_text=True), "period") == "2026"  # this year by default
