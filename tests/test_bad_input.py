@@ -82,6 +82,7 @@ FIELDS = [
     "black_list_threshold",
     "from_month",
     "to_month",
+    "months",
     "zzz",
 ]
 TEXT = st.one_of(
@@ -134,6 +135,8 @@ def url(app, world, endpoint: str) -> str:
         "line_id": objection.line_id,
         "token": notices.receipt_token(objection),
     }
+    if endpoint.startswith("dashboards."):  # an area's pages take a township's code
+        values["code"] = world.township.code
     _shops(world)
     values.update(_shop_args(world.h1))
     values["incident_id"] = _incident(world.village).id

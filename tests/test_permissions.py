@@ -154,6 +154,10 @@ EXPECTED = {
     "incidents.create": A,
     "incidents.detail": A,
     "incidents.import_file": A,
+    "dashboards.area_dashboard": AREA,
+    "dashboards.unit_ranking": AREA,
+    "dashboards.township_ranking": AREA,
+    "dashboards.summary": PUBLIC,
 }
 
 # The same object routes pointed at another township's village: only the county admin reaches it.
@@ -230,6 +234,9 @@ OUTSIDE = {
     "incidents.export",
     "incidents.create",
     "incidents.detail",
+    "dashboards.area_dashboard",
+    "dashboards.unit_ranking",
+    "dashboards.township_ranking",
 }
 
 
@@ -303,6 +310,8 @@ def _shops(world) -> None:
 def request_as(app, world, role: str, endpoint: str, method: str, outside: bool):
     args = url_args(world, outside)
     rule = next(r for r in app.url_map.iter_rules(endpoint=endpoint))
+    if endpoint.startswith("dashboards."):  # an area's pages: the village's township (or the other one)
+        args["code"] = (world.other_township if outside else world.township).code
     with app.test_request_context():
         url = url_for(endpoint, **{k: v for k, v in args.items() if k in rule.arguments})
     if endpoint == "api.household_list":

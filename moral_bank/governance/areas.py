@@ -38,6 +38,14 @@ def warning_of(rate: Decimal | None, target: int, s: GovernanceSettings) -> str:
     return "red"
 
 
+WARNINGS_ORDER = ("none", "blue", "yellow", "orange", "red")
+
+
+def worst(warnings) -> str:
+    """The most severe of some warnings ("none" when there are none)."""
+    return max(warnings, key=WARNINGS_ORDER.index, default="none")
+
+
 @dataclass
 class Rate:
     units: int
@@ -72,8 +80,7 @@ class Compliance:
     @property
     def warning(self) -> str:
         """The area's warning: the worst of its groups'."""
-        order = ("none", "blue", "yellow", "orange", "red")
-        return max((g.warning for g in self.groups.values()), key=order.index, default="none")
+        return worst(g.warning for g in self.groups.values())
 
     def as_json(self) -> dict:
         return {
@@ -111,7 +118,13 @@ def compliance(area: Unit, first: date, last: date) -> Compliance:
             .group_by(Unit.kind)
         ).all()
     )
-    s = settings_of(county_id_of(area.path))
+    kinds, groups, overall = rates(units, broken, settings_of(county_id_of(area.path)))
+    return Compliance(area, first, last, kinds, groups, overall)
+
+
+def rates(units: dict[str, int], broken: dict[str, int], s: GovernanceSettings):
+    """From the units per kind and how many of them broke the three zeros: the rates per kind, per
+    kind group (with the target and the warning) and overall."""
     kinds = {k: Rate(n, n - broken.get(k, 0)) for k, n in sorted(units.items(), key=lambda kv: KINDS.index(kv[0]))}
     groups = {}
     for group, members in GROUPS.items():
@@ -120,4 +133,4 @@ def compliance(area: Unit, first: date, last: date) -> Compliance:
         target = s.target_villages if group == "villages" else s.target_others
         groups[group] = Rate(total, good, target, warning_of(percent(good, total), target, s))
     overall = Rate(sum(r.units for r in kinds.values()), sum(r.compliant for r in kinds.values()))
-    return Compliance(area, first, last, kinds, groups, overall)
+    return kinds, groups, overall

@@ -2,6 +2,7 @@
 at once with one aggregate query per input, stored with the counts they came from, and recomputed
 at the commit of any transaction that touched an input (touch())."""
 
+import secrets
 from dataclasses import dataclass
 from datetime import date
 
@@ -10,6 +11,7 @@ from sqlalchemy import and_, case, delete, event, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ..core.db import db, utcnow
+from ..core.extensions import cache
 from ..honors.models import Honor
 from ..households.models import Household
 from ..scoring.models import RatingSheet, RubricItem, ScoringMonth
@@ -18,6 +20,7 @@ from .models import GovernanceSettings, Incident, UnitScore
 
 RATED = ("approved", "on_notice", "posted")  # a sheet that counts: reviewed and passed
 CHUNK = 5000
+VERSION_KEY = "governance:version"
 
 
 def month_range(month: str) -> tuple[date, date]:
@@ -193,12 +196,30 @@ def compute(month: str, area: Unit | None = None, unit_ids=None) -> int:
         db.session.execute(delete(UnitScore).where(UnitScore.month == month, UnitScore.unit_id.in_(ids[n : n + CHUNK])))
     for n in range(0, len(rows), CHUNK):
         db.session.execute(insert(UnitScore), rows[n : n + CHUNK])
+    changed()
     return len(rows)
 
 
 def touch(unit_id: int, month: str) -> None:
     """An input of the unit's month changed: its score is recomputed when the transaction commits."""
     db.session.info.setdefault("scores_to_compute", set()).add((unit_id, month))
+    changed()
+
+
+def changed() -> None:
+    """Incidents or scores changed: what was built from them before (the dashboards) is stale once
+    this transaction commits."""
+    db.session.info["governance_changed"] = True
+
+
+def data_version() -> str:
+    """A token that changes after every commit that changed incidents or scores (in the app's cache,
+    so shared by every worker when it is Redis). A cache that lost it starts a new one."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, secrets.token_hex(8), timeout=0)
+        version = cache.get(VERSION_KEY)
+    return version
 
 
 @event.listens_for(Session, "before_commit")
@@ -213,9 +234,18 @@ def _recompute_touched(session: Session) -> None:
         compute(month, unit_ids=unit_ids)
 
 
+@event.listens_for(Session, "after_commit")
+def _new_version(session: Session) -> None:
+    # After the commit, not before: a dashboard built meanwhile from the old rows is kept under the
+    # old token, which nobody asks for again.
+    if session.info.pop("governance_changed", False):
+        cache.set(VERSION_KEY, secrets.token_hex(8), timeout=0)
+
+
 @event.listens_for(Session, "after_rollback")
 def _forget_touched(session: Session) -> None:
     session.info.pop("scores_to_compute", None)
+    session.info.pop("governance_changed", None)
 
 
 def score_of(unit: Unit, month: str) -> UnitScore:
