@@ -15,6 +15,7 @@ from moral_bank.core.db import db
 from moral_bank.governance import areas, dashboard, ranking, scores
 from moral_bank.governance import service as governance
 from moral_bank.governance.models import Incident
+from moral_bank.units.models import Unit
 
 from . import factories
 
@@ -273,6 +274,15 @@ def test_the_county_dashboard_page(app, county):
     assert attribute(html, "township-T1-warning", "data-warning") == "red"
     assert by_testid(html, "score-S1") == "73.33" and attribute(html, "rank-V1", "data-rank") == "9"
     assert attribute(html, "cell-V1", "data-colour") == "red" and 'title="V1村' in html
+    # A cell and a ranked score open that unit's score of the period, explained line by line.
+    v1 = db.session.scalar(select(Unit.id).where(Unit.code == "V1"))
+    assert (
+        attribute(html, "cell-V1", "href")
+        == attribute(html, "score-V1", "href")
+        == f"/governance/units/{v1}/score?month={OCT}"
+    )
+    explained = _login(app, "county").get(attribute(html, "cell-V1", "href")).get_data(as_text=True)
+    assert "V1村" in explained and OCT in explained
     assert by_testid(html, "trend-2026-10-rate") == "77.78 %" and by_testid(html, "trend-2026-10-incidents") == "5"
     # The charts' figures ride along as JSON (no inline script under the CSP).
     assert '<script type="application/json" id="dashboard-data">' in html and "<script>" not in html

@@ -91,6 +91,8 @@ def test_a_township_admin_records_an_escalated_petition_and_the_month_breaks(sig
     page = client.get(response.headers["Location"])
     assert shown(page, "status") == "Open" and shown(page, "recorded-by").startswith("township_admin")
     assert shown(page, "escalated") == "Yes"
+    client.post("/language", data={"locale": "zh_Hans"})
+    assert shown(client.get(response.headers["Location"]), "status") == "未化解"  # not 打开, the button's word
     score = db.session.scalar(
         select(UnitScore).where(UnitScore.unit_id == world.village.id, UnitScore.month == day.strftime("%Y-%m"))
     )

@@ -4,6 +4,7 @@ for scoring and warning."""
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,7 +26,7 @@ SUBKINDS = {
     "dispute": {"": _l("Dispute")},
     "hazard": {"": _l("Hazard")},
 }
-INCIDENT_STATUSES = {"open": _l("Open"), "resolved": _l("Resolved")}
+INCIDENT_STATUSES = {"open": lazy_pgettext("incident", "Open"), "resolved": _l("Resolved")}
 COLOURS = {
     "green": _l("Green"),
     "blue": _l("Blue"),
