@@ -9,7 +9,7 @@ creates them afresh. Point it only at a scratch database.
 
 Setting up is not timed: the units of bench/import_units.py's file (1 county, 30 townships, the rest
 villages and six other kinds) through the units import, a unit_score row for every unit and each of
-the 24 months up to this one, and an incident in about 3 % of the unit-months (every kind, most of
+the 24 months up to this one (and their year sums), and an incident in about 3 % of the unit-months (every kind, most of
 them resolved), all with chunked Core inserts. Timed, with a county admin signed in (test client):
 after one page of another period (which compiles the templates, as any earlier page of the process
 would), the first request of /dashboard/C (this year, 12-month trend), the same again (from the
@@ -89,6 +89,8 @@ def main() -> int:
                         db.session.execute(insert(UnitScore), rows)
                         rows = []
             db.session.execute(insert(UnitScore), rows)
+            for year in sorted({m[:4] for m in months}):  # what scores.compute keeps with the rows it writes
+                scores.sum_years(year)
             for n in range(0, len(incidents), CHUNK):
                 db.session.execute(insert(Incident), incidents[n : n + CHUNK])
             db.session.commit()

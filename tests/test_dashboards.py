@@ -14,7 +14,7 @@ from sqlalchemy import insert, select
 from moral_bank.core.db import db
 from moral_bank.governance import areas, dashboard, ranking, scores
 from moral_bank.governance import service as governance
-from moral_bank.governance.models import Incident
+from moral_bank.governance.models import Incident, UnitScoreYear
 from moral_bank.units.models import Unit
 
 from . import factories
@@ -218,13 +218,39 @@ def test_units_ranked_by_score_of_the_month_with_shared_ranks(county):
 
 def test_a_year_ranks_by_the_mean_of_its_months(county):
     c, *_ = county
-    by_code = {r.code: r for r in ranking.rank(c, period("2026").months, fill=True).rows()}
+    year = period("2026")
+    by_code = {r.code: r for r in ranking.rank(c, year.months, fill=True).rows()}
+    # The same from the year's sums, which scores.compute keeps with every score it writes.
+    assert ranking.rank(c, year.months, year="2026").rows() == list(by_code.values())
     # S1: October 73.33, the ten other months 100 → 1073.33 / 11 = 97.575… → 97.58.
     # V1 and V2: one month at 36.67, ten at 50 → 536.67 / 11 = 48.788… → 48.79, rank 8 together.
     assert (by_code["S1"].score, by_code["S1"].months, by_code["S1"].colour) == (Decimal("97.58"), 11, "green")
     assert (by_code["V1"].score, by_code["V2"].score) == (Decimal("48.79"), Decimal("48.79"))
     assert (by_code["V1"].rank, by_code["V2"].rank) == (8, 8)
-    assert ranking.mean_cents(536.67, 11) == 4879 and ranking.mean_cents(0.05, 2) == 3  # 2.5 hundredths → 3
+    assert ranking.mean_cents(53667, 11) == 4879 and ranking.mean_cents(5, 2) == 3  # 2.5 hundredths → 3
+
+
+def test_the_year_sums_follow_every_score_written(county):
+    c, _t1, _t2, units = county
+    ranking.rank(c, period("2026").months, fill=True)  # computes every month of 2026 so far
+    db.session.commit()
+
+    def year_sum(code: str) -> tuple[int, int]:
+        found = db.session.execute(
+            select(UnitScoreYear.total_cents, UnitScoreYear.months).where(
+                UnitScoreYear.unit_id == units[code].id, UnitScoreYear.year == "2026"
+            )
+        ).one()
+        return tuple(found)
+
+    assert year_sum("V4") == (11 * 5000, 11)  # three zeros and no dispute all year: 50.00 a month
+    # An escalated petition in V4's June: the month drops to 36.67 (two zeros) when the record commits.
+    governance.record(
+        units["V4"], {"kind": "petition", "occurred_on": date(2026, 6, 1), "escalated": True, "summary": "上访"}, None
+    )
+    db.session.commit()
+    assert year_sum("V4") == (10 * 5000 + 3667, 11)
+    assert ranking.rank(c, period("2026").months, year="2026").rows() == ranking.rank(c, period("2026").months).rows()
 
 
 def test_top_and_bottom_of_a_long_ranking(county, monkeypatch):

@@ -49,6 +49,10 @@ class Period:
     def is_year(self) -> bool:
         return len(self.text) == 4
 
+    @property
+    def year(self) -> str | None:
+        return self.text if self.is_year else None
+
 
 def shift(month: str, by: int) -> str:
     n = int(month[:4]) * 12 + int(month[5:7]) - 1 + by
@@ -286,7 +290,7 @@ def build(area: Unit, period: Period, trend_months: int, with_units: bool = True
     s = scores.settings_of(scores.county_id_of(area.path))
     r = None
     if with_units:  # first: it may compute missing scores (and take the write lock for it)
-        r = ranking.rank(area, period.months, fill=True)
+        r = ranking.rank(area, period.months, fill=True, year=period.year)
         by_parent = r.by_parent()
     else:
         by_parent = _units_by_parent(area)

@@ -60,7 +60,7 @@ def unit_ranking(code: str, fmt: str):
     if fmt not in MIMETYPES:
         abort(404)
     period = dashboard.parse_period(request.args.get("period"))
-    ranked = ranking.rank(area, period.months, fill=True)
+    ranked = ranking.rank(area, period.months, fill=True, year=period.year)
     db.session.commit()
     columns, rows = dashboard.unit_rows(ranked.rows())
     return download(fmt, f"ranking-units-{area.code}-{period.text}", columns, rows)

@@ -128,6 +128,20 @@ class UnitScore(db.Model):
         return str(COLOURS[self.colour])
 
 
+class UnitScoreYear(db.Model):
+    """A unit's scored months of a year summed up (kept by scores.compute with every unit_score row it
+    writes), so a year's ranking of 60,000 units reads one row per unit, not twelve."""
+
+    __tablename__ = "unit_score_year"
+    __table_args__ = (Index("ix_unit_score_year_year_unit_id", "year", "unit_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    year: Mapped[str] = mapped_column(String(4))
+    total_cents: Mapped[int] = mapped_column(default=0)  # the sum of its months' scores, in hundredths
+    months: Mapped[int] = mapped_column(default=0)  # how many of its months have a score
+
+
 class GovernanceSettings(db.Model):
     """A county's weights, colour bands, compliance targets and warning bands; a county without a row
     uses DESIGN.md's defaults."""

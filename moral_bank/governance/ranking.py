@@ -11,13 +11,13 @@ from decimal import Decimal
 from itertools import repeat
 from operator import itemgetter
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, and_, cast, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..core.db import db, take_write_lock
 from ..units.models import AREA_KINDS, Unit
 from . import scores
-from .models import UnitScore
+from .models import UnitScore, UnitScoreYear
 
 FILL_LIMIT = 12_000  # unit-months whose missing scores a dashboard computes on opening
 GRID_LIMIT = 2500  # above this many units the grid shows each township's colour counts, not cells
@@ -129,10 +129,9 @@ class Ranking:
         return tail[max(len(tail) - n, 0) :]
 
 
-def mean_cents(total: float, months: int) -> int:
-    """The mean of a unit's monthly scores (each of two decimals) in hundredths, rounded half up."""
-    cents = round(total * 100)  # a sum of two-decimal figures: exact once rounded to hundredths
-    return (2 * cents + months) // (2 * months)
+def mean_cents(cents: int, months: int) -> int:
+    """The mean of a unit's monthly scores (`cents`: their sum in hundredths), rounded half up."""
+    return (2 * int(cents) + months) // (2 * months)
 
 
 def big_read(statement) -> list[tuple]:
@@ -152,10 +151,11 @@ def big_read(statement) -> list[tuple]:
         cursor.close()
 
 
-def _units(area: Unit, months: tuple[str, ...]) -> tuple[dict, dict]:
-    """Every unit of the area (id → code, name, kind, parent) and each scored one's sum of scores and
-    number of scored months (id → total, n). A county's sums are taken over every unit and matched
-    here (a join would look up a unit per score row); a township's only over its own units."""
+def _units(area: Unit, months: tuple[str, ...], year: str | None) -> tuple[dict, dict]:
+    """Every unit of the area (id → code, name, kind, parent) and each scored one's sum of scores in
+    hundredths and number of scored months (id → cents, n): for a whole `year` from its sums, kept
+    with the scores, else from the months' scores. A county's sums are taken over every unit and
+    matched here (a join would look up a unit per score row); a township's only over its own units."""
     under = and_(Unit.path.startswith(area.path), Unit.kind.not_in(AREA_KINDS))
     units = {
         uid: (code, name, kind, parent)
@@ -163,11 +163,16 @@ def _units(area: Unit, months: tuple[str, ...]) -> tuple[dict, dict]:
             select(Unit.id, Unit.code, Unit.name, Unit.kind, Unit.parent_id).where(under)
         )
     }
-    sums = select(UnitScore.unit_id, func.sum(UnitScore.score), func.count(UnitScore.id))
-    sums = sums.where(UnitScore.month.in_(months))
+    if year is not None:
+        sums = select(UnitScoreYear.unit_id, UnitScoreYear.total_cents, UnitScoreYear.months)
+        sums, scored_unit = sums.where(UnitScoreYear.year == year), UnitScoreYear.unit_id
+    else:
+        cents = func.sum(cast(func.round(UnitScore.score * 100), Integer))
+        sums = select(UnitScore.unit_id, cents, func.count(UnitScore.id)).where(UnitScore.month.in_(months))
+        sums, scored_unit = sums.group_by(UnitScore.unit_id), UnitScore.unit_id
     if area.kind != "county":
-        sums = sums.join(Unit, Unit.id == UnitScore.unit_id).where(under)
-    totals = {uid: (total, n) for uid, total, n in big_read(sums.group_by(UnitScore.unit_id)) if uid in units}
+        sums = sums.join(Unit, Unit.id == scored_unit).where(under)
+    totals = {uid: (cents, n) for uid, cents, n in big_read(sums) if uid in units and n}
     return units, totals
 
 
@@ -189,17 +194,18 @@ def _fill(months: tuple[str, ...], units: dict, sums: dict) -> bool:
     return True
 
 
-def rank(area: Unit, months: tuple[str, ...], fill: bool = False) -> Ranking:
+def rank(area: Unit, months: tuple[str, ...], fill: bool = False, year: str | None = None) -> Ranking:
     """The area's units with a score in `months`, best first (by their mean score, then by code; equal
-    scores share a rank). `fill`: first compute the missing scores when they are few."""
-    units, sums = _units(area, months)
+    scores share a rank). `year`: the months are that whole year (up to now). `fill`: first compute
+    the missing scores when they are few."""
+    units, sums = _units(area, months, year)
     filled = fill and _fill(months, units, sums)
     if filled:
-        units, sums = _units(area, months)
+        units, sums = _units(area, months, year)
     s = scores.settings_of(scores.county_id_of(area.path))
     # The colour bands in hundredths, lowest first: a score's colour is the last band it reaches.
     floors, names = [s.orange * 100, s.yellow * 100, s.blue * 100, s.green * 100], COLOUR_ORDER[4::-1]
-    scored = {uid: (mean_cents(total, n), n) for uid, (total, n) in sums.items()}
+    scored = {uid: (mean_cents(cents, n), n) for uid, (cents, n) in sums.items()}
     colours = {uid: names[bisect_right(floors, cents)] for uid, (cents, _n) in scored.items()}
     parents = dict(
         db.session.execute(

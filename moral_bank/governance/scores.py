@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, delete, event, func, insert, or_, select
+from sqlalchemy import Integer, and_, case, cast, delete, event, func, insert, literal, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..core.db import db, utcnow
@@ -16,7 +17,7 @@ from ..honors.models import Honor
 from ..households.models import Household
 from ..scoring.models import RatingSheet, RubricItem, ScoringMonth
 from ..units.models import AREA_KINDS, MORAL_BANK_KINDS, Unit
-from .models import GovernanceSettings, Incident, UnitScore
+from .models import GovernanceSettings, Incident, UnitScore, UnitScoreYear
 
 RATED = ("approved", "on_notice", "posted")  # a sheet that counts: reviewed and passed
 CHUNK = 5000
@@ -196,8 +197,30 @@ def compute(month: str, area: Unit | None = None, unit_ids=None) -> int:
         db.session.execute(delete(UnitScore).where(UnitScore.month == month, UnitScore.unit_id.in_(ids[n : n + CHUNK])))
     for n in range(0, len(rows), CHUNK):
         db.session.execute(insert(UnitScore), rows[n : n + CHUNK])
+    sum_years(month[:4], None if area is None and unit_ids is None else ids)
     changed()
     return len(rows)
+
+
+def sum_years(year: str, unit_ids=None) -> None:
+    """Bring the year's sums (unit_score_year) in line with its monthly scores, for `unit_ids` or for
+    every unit. Each score counts in hundredths, so a year's mean is exact."""
+    upsert = (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert
+    months = [f"{year}-{m:02d}" for m in range(1, 13)]
+    summed = (
+        select(UnitScore.unit_id, literal(year), func.sum(cast(func.round(UnitScore.score * 100), Integer)), func.count())
+        .where(UnitScore.month.in_(months))
+        .group_by(UnitScore.unit_id)
+    )
+    ids = None if unit_ids is None else list(unit_ids)
+    for n in range(0, 1 if ids is None else len(ids), CHUNK):
+        query = summed if ids is None else summed.where(UnitScore.unit_id.in_(ids[n : n + CHUNK]))
+        statement = upsert(UnitScoreYear).from_select(["unit_id", "year", "total_cents", "months"], query)
+        excluded = statement.excluded
+        statement = statement.on_conflict_do_update(
+            index_elements=["year", "unit_id"], set_={"total_cents": excluded.total_cents, "months": excluded.months}
+        )
+        db.session.execute(statement)
 
 
 def touch(unit_id: int, month: str) -> None:
