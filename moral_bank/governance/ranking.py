@@ -129,9 +129,10 @@ class Ranking:
         return tail[max(len(tail) - n, 0) :]
 
 
-def mean_cents(cents: int, months: int) -> int:
-    """The mean of a unit's monthly scores (`cents`: their sum in hundredths), rounded half up."""
-    return (2 * int(cents) + months) // (2 * months)
+def mean_cents(cents, months):
+    """The mean of a unit's monthly scores, `cents` being their sum in hundredths: in hundredths,
+    rounded half up. Integer arithmetic, so the same in Python and as a SQL expression of columns."""
+    return (2 * cents + months) // (2 * months)
 
 
 def big_read(statement) -> list[tuple]:
@@ -151,11 +152,11 @@ def big_read(statement) -> list[tuple]:
         cursor.close()
 
 
-def _units(area: Unit, months: tuple[str, ...], year: str | None) -> tuple[dict, dict]:
-    """Every unit of the area (id → code, name, kind, parent) and each scored one's sum of scores in
-    hundredths and number of scored months (id → cents, n): for a whole `year` from its sums, kept
-    with the scores, else from the months' scores. A county's sums are taken over every unit and
-    matched here (a join would look up a unit per score row); a township's only over its own units."""
+def _units(area: Unit, months: tuple[str, ...], year: str | None) -> tuple[dict, list[tuple]]:
+    """Every unit of the area (id → code, name, kind, parent) and rows (id, mean score in hundredths,
+    months scored): for a whole `year` from its sums, kept with the scores, else from the months'
+    scores. A county's means are taken over every unit and matched later (a join would look up a
+    unit per score row); a township's only over its own units."""
     under = and_(Unit.path.startswith(area.path), Unit.kind.not_in(AREA_KINDS))
     units = {
         uid: (code, name, kind, parent)
@@ -164,24 +165,36 @@ def _units(area: Unit, months: tuple[str, ...], year: str | None) -> tuple[dict,
         )
     }
     if year is not None:
-        sums = select(UnitScoreYear.unit_id, UnitScoreYear.total_cents, UnitScoreYear.months)
-        sums, scored_unit = sums.where(UnitScoreYear.year == year), UnitScoreYear.unit_id
+        total, n = UnitScoreYear.total_cents, UnitScoreYear.months
+        means = select(UnitScoreYear.unit_id, mean_cents(total, n), n).where(UnitScoreYear.year == year, n > 0)
+        scored_unit = UnitScoreYear.unit_id
     else:
-        cents = func.sum(cast(func.round(UnitScore.score * 100), Integer))
-        sums = select(UnitScore.unit_id, cents, func.count(UnitScore.id)).where(UnitScore.month.in_(months))
-        sums, scored_unit = sums.group_by(UnitScore.unit_id), UnitScore.unit_id
+        total, n = func.sum(cast(func.round(UnitScore.score * 100), Integer)), func.count(UnitScore.id)
+        means = select(UnitScore.unit_id, mean_cents(total, n), n).where(UnitScore.month.in_(months))
+        means, scored_unit = means.group_by(UnitScore.unit_id), UnitScore.unit_id
     if area.kind != "county":
-        sums = sums.join(Unit, Unit.id == scored_unit).where(under)
-    totals = {uid: (cents, n) for uid, cents, n in big_read(sums) if uid in units and n}
-    return units, totals
+        means = means.join(Unit, Unit.id == scored_unit).where(under)
+    return units, big_read(means)
 
 
-def _fill(months: tuple[str, ...], units: dict, sums: dict) -> bool:
+def _scored(units: dict, rows: list[tuple], floors: list[float]) -> tuple[dict, dict]:
+    """The area's scored units (id → mean in hundredths, months) and their colours: a score's colour is
+    the last band it reaches (`floors`: the bands in hundredths, lowest first)."""
+    names = COLOUR_ORDER[4::-1]
+    scored, colours = {}, {}
+    for uid, cents, n in rows:
+        if uid in units:
+            scored[uid] = (cents, n)
+            colours[uid] = names[bisect_right(floors, cents)]
+    return scored, colours
+
+
+def _fill(months: tuple[str, ...], units: dict, scored: dict) -> bool:
     """Compute the scores the months lack for the units, when they are few enough (an area opened for
     the first time): scores are otherwise computed only when an input changes."""
-    if sum(map(itemgetter(1), sums.values())) == len(units) * len(months):
+    if sum(map(itemgetter(1), scored.values())) == len(units) * len(months):
         return False  # nothing lacks (the usual case: checked without a loop per unit)
-    lacking = [uid for uid in units if sums.get(uid, (0, 0))[1] < len(months)]
+    lacking = [uid for uid in units if scored.get(uid, (0, 0))[1] < len(months)]
     if len(lacking) * len(months) > FILL_LIMIT:
         return False
     take_write_lock()  # on SQLite this page's transaction began as a reader
@@ -198,15 +211,14 @@ def rank(area: Unit, months: tuple[str, ...], fill: bool = False, year: str | No
     """The area's units with a score in `months`, best first (by their mean score, then by code; equal
     scores share a rank). `year`: the months are that whole year (up to now). `fill`: first compute
     the missing scores when they are few."""
-    units, sums = _units(area, months, year)
-    filled = fill and _fill(months, units, sums)
-    if filled:
-        units, sums = _units(area, months, year)
     s = scores.settings_of(scores.county_id_of(area.path))
-    # The colour bands in hundredths, lowest first: a score's colour is the last band it reaches.
-    floors, names = [s.orange * 100, s.yellow * 100, s.blue * 100, s.green * 100], COLOUR_ORDER[4::-1]
-    scored = {uid: (mean_cents(cents, n), n) for uid, (cents, n) in sums.items()}
-    colours = {uid: names[bisect_right(floors, cents)] for uid, (cents, _n) in scored.items()}
+    floors = [s.orange * 100, s.yellow * 100, s.blue * 100, s.green * 100]
+    units, rows = _units(area, months, year)
+    scored, colours = _scored(units, rows, floors)
+    filled = fill and _fill(months, units, scored)
+    if filled:
+        units, rows = _units(area, months, year)
+        scored, colours = _scored(units, rows, floors)
     parents = dict(
         db.session.execute(
             select(Unit.id, Unit.name).where(Unit.path.startswith(area.path), Unit.kind.in_(AREA_KINDS))

@@ -208,7 +208,9 @@ def sum_years(year: str, unit_ids=None) -> None:
     upsert = (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert
     months = [f"{year}-{m:02d}" for m in range(1, 13)]
     summed = (
-        select(UnitScore.unit_id, literal(year), func.sum(cast(func.round(UnitScore.score * 100), Integer)), func.count())
+        select(
+            UnitScore.unit_id, literal(year), func.sum(cast(func.round(UnitScore.score * 100), Integer)), func.count()
+        )
         .where(UnitScore.month.in_(months))
         .group_by(UnitScore.unit_id)
     )
