@@ -83,6 +83,14 @@ FIELDS = [
     "from_month",
     "to_month",
     "months",
+    "weight_zeros",
+    "weight_honors",
+    "green",
+    "orange",
+    "households_per_star",
+    "target_villages",
+    "warn_blue",
+    "warn_orange",
     "zzz",
 ]
 TEXT = st.one_of(
@@ -137,6 +145,8 @@ def url(app, world, endpoint: str) -> str:
     }
     if endpoint.startswith("dashboards."):  # an area's pages take a township's code
         values["code"] = world.township.code
+    if endpoint == "governance.settings_page":  # a county's page
+        values["unit_id"] = world.county.id
     _shops(world)
     values.update(_shop_args(world.h1))
     values["incident_id"] = _incident(world.village).id

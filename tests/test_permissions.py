@@ -144,6 +144,7 @@ EXPECTED = {
     "api.approve_honor": A,
     "api.create_incident": A,
     "governance.unit_score": A,
+    "governance.settings_page": frozenset({"county_admin"}),
     "api.unit_score": PUBLIC,
     "api.area_compliance": PUBLIC,
     "honors_public.public_roll": PUBLIC,
@@ -312,6 +313,8 @@ def request_as(app, world, role: str, endpoint: str, method: str, outside: bool)
     rule = next(r for r in app.url_map.iter_rules(endpoint=endpoint))
     if endpoint.startswith("dashboards."):  # an area's pages: the village's township (or the other one)
         args["code"] = (world.other_township if outside else world.township).code
+    if endpoint == "governance.settings_page":  # a county's page: the only county
+        args["unit_id"] = world.county.id
     with app.test_request_context():
         url = url_for(endpoint, **{k: v for k, v in args.items() if k in rule.arguments})
     if endpoint == "api.household_list":

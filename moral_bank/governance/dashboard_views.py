@@ -3,10 +3,11 @@ summary of an area. The figures are made in governance/dashboard.py."""
 
 from flask import Blueprint, abort, make_response, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from ..core.db import db
 from ..core.errors import NotFound
-from ..core.permissions import public, require_unit, roles_required
+from ..core.permissions import has_role, public, require_unit, roles_required
 from ..core.views import MIMETYPES, download
 from ..units import service as units
 from ..units.models import AREA_KINDS, Unit
@@ -49,6 +50,7 @@ def area_dashboard(code: str):
         groups=dashboard.GROUPS,
         chart=dashboard.chart_data(d),
         choices=dashboard.period_choices(d.period),
+        can_set_rules=area.kind == "county" and has_role(current_user, ("county_admin",), area),
     )
 
 

@@ -8,6 +8,7 @@ from wtforms.validators import Optional, ValidationError
 
 from ..core.forms import max_length, required
 from .models import INCIDENT_KINDS, INCIDENT_STATUSES, SUBKINDS
+from .settings import FIELDS
 
 DATE_INPUT = {"type": "date", "autocomplete": "off"}
 MONTH_INPUT = {"type": "month", "placeholder": "2026-10", "autocomplete": "off"}
@@ -91,3 +92,16 @@ class FilterForm(FlaskForm):
         if field.data and field.data not in INCIDENT_STATUSES:
             field.data = ""
             raise ValidationError(_l("Choose open or resolved."))
+
+
+class SettingsForm(FlaskForm):
+    """A county's score rules: whole numbers, checked by governance/settings.update. Fields are added
+    below from settings.FIELDS (their labels)."""
+
+
+def _number_field(label) -> StringField:
+    return StringField(label, validators=[required(), max_length(5)], render_kw={"inputmode": "numeric"})
+
+
+for _name, _label in FIELDS.items():
+    setattr(SettingsForm, _name, _number_field(_label))

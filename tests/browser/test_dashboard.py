@@ -1,5 +1,6 @@
 """Real browser: the county dashboard on a desktop and on a 360 px phone: the charts are drawn, the
-figures show in the tables, the colour grid's cells lead to their units, and nothing breaks the CSP."""
+figures show in the tables, the colour grid's cells lead to their scores, and nothing breaks the CSP;
+and the county's score rules changed from its dashboard on a phone."""
 
 import pytest
 
@@ -57,8 +58,40 @@ def test_the_county_dashboard(browser, live_server, county, name, width, height)
         cell = page.get_by_test_id("cell-V1")
         assert cell.get_attribute("data-colour") == "red" and cell.get_attribute("title").startswith("V1村")
         cell.click()
-        page.wait_for_url(f"**/admin/units/{units['V1'].id}")
+        page.wait_for_url(f"**/governance/units/{units['V1'].id}/score?month={OCT}")
         assert "V1村" in page.locator("h1").inner_text()
+    finally:
+        context.close()
+    assert not errors, f"errors in the browser console: {errors}"
+
+
+def test_the_county_changes_its_score_rules_on_a_phone(browser, live_server, county):  # noqa: F811
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN", base_url=live_server)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and not refused_form(msg) else None)
+    try:
+        page.goto("/login")
+        page.get_by_label("用户名").fill("county")
+        page.get_by_label("密码").fill(factories.PASSWORD)
+        page.get_by_test_id("login-submit").click()
+        page.wait_for_url(f"{live_server}/")
+        page.goto("/dashboard/C")
+        page.get_by_test_id("rules-link").click()
+        page.wait_for_url("**/governance/counties/*/settings")
+        # Weights that do not add up are refused, with the sum, and nothing is saved.
+        page.get_by_label("三零", exact=True).fill("50")
+        page.get_by_test_id("save-settings").click()
+        assert "加起来是 110" in page.get_by_role("alert").first.inner_text()
+        assert fits_the_screen(page)
+        screenshot(page, "score-rules-phone")
+        page.get_by_label("参与度", exact=True).fill("10")
+        page.get_by_test_id("save-settings").click()
+        page.wait_for_url("**/governance/counties/*/settings")
+        assert "已保存" in page.get_by_role("status").first.inner_text()
+        assert page.get_by_label("三零", exact=True).input_value() == "50"
+        assert page.get_by_label("参与度", exact=True).input_value() == "10"
     finally:
         context.close()
     assert not errors, f"errors in the browser console: {errors}"
