@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 
 from .errors import DomainError
 
@@ -34,6 +35,23 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
+# A text cell starting with one of these is a formula to a spreadsheet (=HYPERLINK(…), +cmd|…, @SUM…).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(value):
+    """What a CSV cell holds: text that a spreadsheet would run as a formula gets a leading apostrophe
+    (shown as text; read_table takes it off again). Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _unquoted(text: str) -> str:
+    """A cell as written by to_csv: without the apostrophe put before a would-be formula."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+
+
 def read_table(filename: str, data: bytes, columns: tuple[str, ...]) -> Table:
     """Rows of a .csv or .xlsx file whose header names exactly `columns` (in any order)."""
     name = (filename or "").lower()
@@ -44,7 +62,7 @@ def read_table(filename: str, data: bytes, columns: tuple[str, ...]) -> Table:
             raise DomainError(_("The XLSX file could not be opened."), field="file") from None
         raw = ([_cell(c) for c in row] for row in sheet.iter_rows(values_only=True))
     elif name.endswith(".csv"):
-        raw = ([c.strip() for c in row] for row in csv.reader(io.StringIO(_decode(data))))
+        raw = ([_unquoted(c.strip()) for c in row] for row in csv.reader(io.StringIO(_decode(data))))
     else:
         raise DomainError(_("Please upload a .csv or .xlsx file."), field="file")
     header = [h.lower() for h in next(raw, [])]
@@ -78,8 +96,17 @@ def to_csv(columns: tuple[str, ...], rows) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerows([_csv_text(v) for v in row] for row in rows)
     return out.getvalue().encode("utf-8-sig")
+
+
+def _xlsx_cell(sheet, value):
+    """Text starting with "=" would be written as a formula: keep it text."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def to_xlsx(columns: tuple[str, ...], rows) -> bytes:
@@ -87,7 +114,7 @@ def to_xlsx(columns: tuple[str, ...], rows) -> bytes:
     sheet = book.create_sheet()
     sheet.append(list(columns))
     for row in rows:
-        sheet.append(list(row))
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
