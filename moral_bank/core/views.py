@@ -42,6 +42,20 @@ def apply_form_error(form, exc) -> None:
             form.form_errors.append(message)
 
 
+def saved(form, action, done: str) -> bool:
+    """Run a form's service call: on a domain error roll back and show it on the form; else commit
+    and flash `done`. True when it was saved (the view then redirects)."""
+    try:
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        apply_form_error(form, exc)
+        return False
+    db.session.commit()
+    flash(done, "success")
+    return True
+
+
 def search_arg() -> str:
     return (request.args.get("q") or "").strip()[:50]
 

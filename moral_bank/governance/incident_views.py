@@ -10,7 +10,7 @@ from ..core.db import db
 from ..core.errors import DomainError, FieldErrors, NotAllowed
 from ..core.permissions import ADMINS, require_unit, roles_required
 from ..core.time import today
-from ..core.views import apply_form_error, download, paginate
+from ..core.views import apply_form_error, download, paginate, saved
 from ..units import service as units
 from ..units.models import AREA_KINDS, Unit
 from . import service
@@ -109,14 +109,11 @@ def detail(incident_id: int):
     require_unit(incident.unit, *ADMINS)
     form = ResolveForm(resolved_on=today().isoformat())
     if form.validate_on_submit():
-        try:
-            service.resolve(incident, form.resolved_on.data, form.resolution.data, current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_form_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The incident is resolved."), "success")
+
+        def resolve():
+            return service.resolve(incident, form.resolved_on.data, form.resolution.data, current_user)
+
+        if saved(form, resolve, _("The incident is resolved.")):
             return redirect(url_for("incidents.detail", incident_id=incident.id))
     return render_template(
         "governance/incidents/detail.html",

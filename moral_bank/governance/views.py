@@ -1,15 +1,14 @@
 """A unit's score of a month explained line by line, for its admins and those above. Rules live in
 governance/scores.py."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.db import db
-from ..core.errors import DomainError
 from ..core.permissions import ADMINS, require_unit, roles_required
 from ..core.time import month_of
-from ..core.views import apply_form_error
+from ..core.views import saved
 from ..scoring.service import MONTH_RE
 from ..units.models import AREA_KINDS, Unit
 from . import scores
@@ -61,14 +60,8 @@ def settings_page(unit_id: int):
         for name in rules.FIELDS:
             text = getattr(form, name).data.strip()
             changes[name] = int(text) if text.isascii() and text.isdigit() else text  # else refused
-        try:
-            rules.update(county, changes, current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_form_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Settings saved. This month's scores were recomputed with them."), "success")
+        done = _("Settings saved. This month's scores were recomputed with them.")
+        if saved(form, lambda: rules.update(county, changes, current_user), done):
             return redirect(url_for("governance.settings_page", unit_id=county.id))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("governance/settings.html", county=county, form=form, rules=rules), status

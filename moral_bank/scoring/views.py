@@ -15,7 +15,7 @@ from ..core.errors import DomainError, FieldErrors
 from ..core.forms import ActionForm
 from ..core.permissions import ADMINS, ANY_ROLE, STAFF, require_household, require_unit, roles_required
 from ..core.time import month_of, today
-from ..core.views import apply_form_error
+from ..core.views import apply_form_error, saved
 from ..households.models import Household
 from ..units.models import Unit
 from . import deeds, grid, notices, review, service, sheets
@@ -437,14 +437,7 @@ def settings_page(unit_id: int):
         changes["name_privacy"] = form.name_privacy.data
         answer = form.black_list_public.data
         changes["black_list_public"] = {"on": True, "off": False}.get(answer, answer)  # anything else: refused
-        try:
-            service.update_settings(unit, changes, current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_form_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Settings saved."), "success")
+        if saved(form, lambda: service.update_settings(unit, changes, current_user), _("Settings saved.")):
             return redirect(url_for("scoring.settings_page", unit_id=unit.id))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("scoring/settings.html", unit=unit, form=form), status

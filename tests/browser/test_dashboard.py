@@ -21,20 +21,26 @@ DRAWN = """(id) => {
 }"""
 
 
-@pytest.mark.parametrize(("name", "width", "height"), [("desktop", 1280, 900), ("phone", 360, 740)])
-def test_the_county_dashboard(browser, live_server, county, name, width, height):  # noqa: F811
-    _c, _t1, _t2, units = county
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN", base_url=live_server)
+def _county_admin(context, live_server):
+    """A page signed in as the county admin, and the list its console errors go to."""
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and not refused_form(msg) else None)
+    page.goto("/login")
+    page.get_by_label("用户名").fill("county")
+    page.get_by_label("密码").fill(factories.PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url(f"{live_server}/")
+    return page, errors
+
+
+@pytest.mark.parametrize(("name", "width", "height"), [("desktop", 1280, 900), ("phone", 360, 740)])
+def test_the_county_dashboard(browser, live_server, county, name, width, height):  # noqa: F811
+    _c, _t1, _t2, units = county
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN", base_url=live_server)
+    page, errors = _county_admin(context, live_server)
     try:
-        page.goto("/login")
-        page.get_by_label("用户名").fill("county")
-        page.get_by_label("密码").fill(factories.PASSWORD)
-        page.get_by_test_id("login-submit").click()
-        page.wait_for_url(f"{live_server}/")
         page.get_by_test_id("dashboard-link").click()
         page.wait_for_url("**/dashboard/C")
         page.select_option("#period", OCT)
@@ -67,16 +73,8 @@ def test_the_county_dashboard(browser, live_server, county, name, width, height)
 
 def test_the_county_changes_its_score_rules_on_a_phone(browser, live_server, county):  # noqa: F811
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN", base_url=live_server)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and not refused_form(msg) else None)
+    page, errors = _county_admin(context, live_server)
     try:
-        page.goto("/login")
-        page.get_by_label("用户名").fill("county")
-        page.get_by_label("密码").fill(factories.PASSWORD)
-        page.get_by_test_id("login-submit").click()
-        page.wait_for_url(f"{live_server}/")
         page.goto("/dashboard/C")
         page.get_by_test_id("rules-link").click()
         page.wait_for_url("**/governance/counties/*/settings")
