@@ -259,7 +259,7 @@ _CLAIM = {
     .returning(Redemption.__table__.c.id)
     for name, dialect_insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
 }
-_INSERT_LINE = RedemptionLine.__table__.insert()
+_INSERT_LINES = RedemptionLine.__table__.insert().returning(RedemptionLine.__table__.c.id, sort_by_parameter_order=True)
 _FINISH_REDEMPTION = (
     Redemption.__table__.update()
     .where(Redemption.__table__.c.id == bindparam("rid"))
@@ -596,9 +596,7 @@ def redeem(
         {"redemption_id": redemption_id, "item_id": i, "name": items[i].name, "qty": q, "price": items[i].price}
         for i, q in wanted
     ]
-    line_ids = conn.scalars(
-        _INSERT_LINE.returning(RedemptionLine.__table__.c.id, sort_by_parameter_order=True), lines_out
-    ).all()
+    line_ids = conn.scalars(_INSERT_LINES, lines_out).all()
     # The accounts first (inside ledger.post), then the items by id: the lock order of every writer.
     # The rows every checkout of the shop touches (its account, its items) are locked last, so
     # checkouts wait for each other the shortest time. A refusal below leaves rows written: the
