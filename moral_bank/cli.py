@@ -10,6 +10,7 @@ def register(app: Flask) -> None:
     from .households.cli import import_households
     from .ledger.cli import verify_ledger
     from .scoring.cli import close_month
+    from .synthetic import generate_county
     from .units.cli import import_units
 
     for command in (
@@ -21,5 +22,6 @@ def register(app: Flask) -> None:
         verify_ledger,
         close_month,
         compute_scores,
+        generate_county,
     ):
         app.cli.add_command(command)
