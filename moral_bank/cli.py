@@ -7,6 +7,7 @@ def register(app: Flask) -> None:
     from .auth.cli import create_user
     from .demo import seed_demo
     from .governance.cli import compute_scores, import_incidents
+    from .honors.cli import propose_stars
     from .households.cli import import_households
     from .ledger.cli import verify_ledger
     from .scoring.cli import close_month
@@ -23,5 +24,6 @@ def register(app: Flask) -> None:
         close_month,
         compute_scores,
         generate_county,
+        propose_stars,
     ):
         app.cli.add_command(command)

@@ -24,6 +24,7 @@ class Bulk:
         self.rows: dict[str, list[tuple]] = {}
         self.next_ids: dict[str, int] = {}
         self.written: dict[str, int] = {}
+        self.dropped = []
         if not self.postgres:
             # A cache that holds the indexes being filled (the default 2 MB makes every insert a disk read).
             self.cache_size = self.raw.execute("PRAGMA cache_size").fetchone()[0]
@@ -34,6 +35,12 @@ class Bulk:
         self.columns[name] = columns
         self.rows[name] = []
         self.written[name] = 0
+        # Filling a table and then indexing it beats keeping its indexes up to date row by row (several
+        # times over on SQLite once the indexes outgrow the page cache). Unique ones stay: they guard.
+        for index in db.metadata.tables[name].indexes:
+            if not index.unique:
+                index.drop(self.conn, checkfirst=True)
+                self.dropped.append(index)
         if "id" in columns:
             self.next_ids[name] = (self.conn.execute(text(f"SELECT max(id) FROM {name}")).scalar() or 0) + 1
 
@@ -71,8 +78,12 @@ class Bulk:
             self.raw.executemany(f"INSERT INTO {name} ({listed}) VALUES ({marks})", rows)
 
     def finish(self) -> None:
-        """Write what is left; on PostgreSQL, move each id sequence past the ids handed out here."""
+        """Write what is left, index the tables again; on PostgreSQL, move each id sequence past the ids
+        handed out here."""
         self.flush()
+        for index in self.dropped:
+            index.create(self.conn, checkfirst=True)
+        self.dropped.clear()
         if not self.postgres:
             self.raw.execute(f"PRAGMA cache_size={int(self.cache_size)}")
         if self.postgres:
