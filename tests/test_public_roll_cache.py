@@ -81,13 +81,17 @@ def test_a_new_score_shows_at_once(client, world, rated):  # noqa: F811
     score = governance.last_month_score(world.village)
     assert f"{score.score:.2f}" in first
     db.session.commit()
-    stored = db.session.scalar(select(UnitScore).where(UnitScore.unit_id == world.village.id))
+    stored = db.session.scalar(
+        select(UnitScore).where(UnitScore.unit_id == world.village.id, UnitScore.month == score.month)
+    )
     if stored is None:
         from moral_bank.governance import scores
 
         scores.compute(score.month, unit_ids=[world.village.id])
         db.session.commit()
-        stored = db.session.scalar(select(UnitScore).where(UnitScore.unit_id == world.village.id))
+        stored = db.session.scalar(
+            select(UnitScore).where(UnitScore.unit_id == world.village.id, UnitScore.month == score.month)
+        )
     stored.score = 12.34
     db.session.commit()
     assert "12.34" in page(client)
