@@ -63,7 +63,12 @@ def main() -> int:
         if 'data-testid="red-list"' not in page:
             print("FAIL: the roll did not render with its stars")
             return 1
-        load(base_port, rows)  # warm both up (each village's page once into the cache)
+        # Warm up: every village's page into each worker's cache (a first render takes a few hundred ms,
+        # more than the warm-up round allows for 2 × 67 of them), then a round of each.
+        for _round in range(2 * WORKERS):
+            for code in codes:
+                urllib.request.urlopen(f"http://127.0.0.1:{app_port}/roll/{code}", timeout=30).read()
+        load(base_port, rows)
         load(app_port, rolls)
         base_seconds, roll_seconds = [], []
         baseline, base_bad = load(base_port, rows, seconds=base_seconds)
