@@ -27,7 +27,13 @@ CHUNK = 500  # units per IN list
 class Candidate:
     household_id: int
     points: int
-    reason: str
+    parts: dict[str, int]  # what the points are made of, by name
+    period: Period
+
+    @property
+    def reason(self) -> str:
+        """Why, in words (built only for the candidates shown or proposed: a county has 100,000s)."""
+        return explain(self.parts, self.period)
 
 
 @dataclass
@@ -52,9 +58,15 @@ def period_points(unit_ids: list[int], period: Period) -> dict[int, PeriodPoints
             .join(SheetScore, SheetScore.sheet_id == RatingSheet.id)
             .join(RubricItem, RubricItem.id == SheetScore.item_id)
             .where(
-                RatingSheet.unit_id.in_(chunk),
-                RatingSheet.status == "posted",
-                RatingSheet.month.in_(period.months),
+                # The period's sheets first (by month), then their scores: joined the other way round, SQLite
+                # walks every sheet of the month once per rubric item.
+                RatingSheet.id.in_(
+                    select(RatingSheet.id).where(
+                        RatingSheet.unit_id.in_(chunk),
+                        RatingSheet.status == "posted",
+                        RatingSheet.month.in_(period.months),
+                    )
+                )
             )
             .group_by(RatingSheet.unit_id, RatingSheet.household_id, RubricItem.category)
         ):
@@ -118,21 +130,22 @@ def rank(category: StarCategory, period: Period, points: PeriodPoints) -> list[C
             if parts and household_id not in points.deducted:
                 found[household_id] = parts
     else:
-        for household_id, got in points.standards.items():
-            parts = {
-                str(CATEGORY_LABELS[c]): got[c] for c in CATEGORIES if c in got and c in category.rubric_categories
-            }
-            if parts:
-                found.setdefault(household_id, {}).update(parts)
-        for household_id, got in points.awards.items():
-            parts = _by_name(got, category.deed_categories, points.names)
-            if parts:
-                found.setdefault(household_id, {}).update(parts)
-    ranked = sorted(
-        (Candidate(h, sum(parts.values()), explain(parts, period)) for h, parts in found.items()),
-        key=lambda c: (-c.points, points.codes.get(c.household_id, "")),
-    )
-    return [c for c in ranked if c.points >= max(category.min_points, 1)]
+        labels = {c: str(CATEGORY_LABELS[c]) for c in CATEGORIES if c in category.rubric_categories}
+        if labels:
+            for household_id, got in points.standards.items():
+                parts = {label: got[c] for c, label in labels.items() if c in got}
+                if parts:
+                    found[household_id] = parts
+        if category.deed_categories:
+            for household_id, got in points.awards.items():
+                parts = _by_name(got, category.deed_categories, points.names)
+                if parts:
+                    found.setdefault(household_id, {}).update(parts)
+    least = max(category.min_points, 1)
+    ranked = [Candidate(h, sum(parts.values()), parts, period) for h, parts in found.items()]
+    ranked = [c for c in ranked if c.points >= least]
+    ranked.sort(key=lambda c: (-c.points, points.codes.get(c.household_id, "")))
+    return ranked
 
 
 def candidates(category: StarCategory, unit: Unit, period: Period) -> list[Candidate]:
