@@ -7,6 +7,7 @@ models' column types store them (see `stamp` and `day`); the caller sets every c
 """
 
 from datetime import UTC, date, datetime
+from itertools import count
 
 from sqlalchemy import text
 
@@ -22,7 +23,7 @@ class Bulk:
         self.raw = self.conn.connection.driver_connection
         self.columns: dict[str, tuple[str, ...]] = {}
         self.rows: dict[str, list[tuple]] = {}
-        self.next_ids: dict[str, int] = {}
+        self.counters: dict[str, count] = {}
         self.written: dict[str, int] = {}
         self.dropped = []
         if not self.postgres:
@@ -42,15 +43,21 @@ class Bulk:
                 index.drop(self.conn, checkfirst=True)
                 self.dropped.append(index)
         if "id" in columns:
-            self.next_ids[name] = (self.conn.execute(text(f"SELECT max(id) FROM {name}")).scalar() or 0) + 1
+            self.counters[name] = count((self.conn.execute(text(f"SELECT max(id) FROM {name}")).scalar() or 0) + 1)
 
     def new_id(self, name: str) -> int:
-        found = self.next_ids[name]
-        self.next_ids[name] = found + 1
-        return found
+        return next(self.counters[name])
 
     def add(self, name: str, row: tuple) -> None:
         self.rows[name].append(row)
+
+    def ids(self, name: str):
+        """new_id(name) for loops that take millions (a bound method, without the look-ups)."""
+        return self.counters[name].__next__
+
+    def adder(self, name: str):
+        """add(name, row) for loops that add millions of rows (the rows list's own append)."""
+        return self.rows[name].append
 
     def stamp(self, moment: datetime):
         """A UTC time as the UTCDateTime column stores it."""
@@ -87,7 +94,7 @@ class Bulk:
         if not self.postgres:
             self.raw.execute(f"PRAGMA cache_size={int(self.cache_size)}")
         if self.postgres:
-            for name in self.next_ids:
+            for name in self.counters:
                 self.conn.execute(
                     text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))")
                 )

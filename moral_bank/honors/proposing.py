@@ -6,6 +6,7 @@ stars costs three queries, not 67 × 9 × 3. Proposing one unit (`service.propos
 a list of one, so both propose exactly the same stars.
 """
 
+import heapq
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -115,8 +116,9 @@ def _by_name(got: dict[str, int], wanted, names: dict[str, str]) -> dict[str, in
     return parts
 
 
-def rank(category: StarCategory, period: Period, points: PeriodPoints) -> list[Candidate]:
-    """Who qualifies under the category's rule, best first (ties by household code), each with why.
+def rank(category: StarCategory, period: Period, points: PeriodPoints, limit: int | None = None) -> list[Candidate]:
+    """Who qualifies under the category's rule, best first (ties by household code), each with why; only
+    the first `limit` of them if given (the same as cutting the whole list, without sorting it all).
 
     Ranking: the points of the chosen standards and deed categories. Three-zero: the points of
     peace-keeping deeds, for households without a deduction in the period. Nomination: nobody."""
@@ -141,11 +143,14 @@ def rank(category: StarCategory, period: Period, points: PeriodPoints) -> list[C
                 parts = _by_name(got, category.deed_categories, points.names)
                 if parts:
                     found.setdefault(household_id, {}).update(parts)
-    least = max(category.min_points, 1)
-    ranked = [Candidate(h, sum(parts.values()), parts, period) for h, parts in found.items()]
-    ranked = [c for c in ranked if c.points >= least]
-    ranked.sort(key=lambda c: (-c.points, points.codes.get(c.household_id, "")))
-    return ranked
+    least, codes = max(category.min_points, 1), points.codes
+    scored = [(total, h) for h, parts in found.items() if (total := sum(parts.values())) >= least]
+
+    def order(scored):
+        return -scored[0], codes.get(scored[1], "")
+
+    best = sorted(scored, key=order) if limit is None else heapq.nsmallest(limit, scored, key=order)
+    return [Candidate(h, total, found[h], period) for total, h in best]
 
 
 def candidates(category: StarCategory, unit: Unit, period: Period) -> list[Candidate]:
@@ -189,7 +194,8 @@ def propose_units(units: list[Unit], period: Period) -> list[dict]:
                 continue
             held = taken.get((category.id, unit.id), {})
             open_places = category.per_unit - sum(1 for s in held.values() if s in ("proposed", "approved"))
-            for place, candidate in enumerate(rank(category, period, points[unit.id]), start=1):
+            ranked = rank(category, period, points[unit.id], limit=max(open_places, 0) + len(held))
+            for place, candidate in enumerate(ranked, start=1):
                 if open_places <= 0:
                     break
                 if candidate.household_id in held:  # proposed, approved, or removed by the admin: not again
