@@ -3,8 +3,10 @@ rules find candidates in it, the refusal on a database with units, and the messa
 
 from datetime import timedelta
 
+import pytest
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import IntegrityError
 
 from moral_bank.core.db import db
 from moral_bank.core.time import month_of, today
@@ -129,3 +131,22 @@ def test_bad_sizes_are_refused_with_every_reason(app, runner):
     )
     assert _("Give from 1 to %(n)s months of history.", n=120) in fewer.output
     assert count(Unit) == 0
+
+
+def test_the_tables_keep_their_foreign_keys_and_indexes(app, runner):
+    """The bulk writer takes indexes (and on PostgreSQL foreign keys) off while it fills the tables: all
+    of them are back afterwards, so a row pointing nowhere is still refused."""
+    assert runner.invoke(args=SMALL).exit_code == 0
+    db.session.remove()
+    found = inspect(db.engine)
+    for table in ("rating_sheet", "sheet_score", "deed", "transfer", "entry", "notice_line", "honor", "household"):
+        wanted = db.metadata.tables[table]
+        assert {fk["name"] for fk in found.get_foreign_keys(table)} >= {
+            fk.name for fk in wanted.foreign_key_constraints
+        }, table
+        assert {i["name"] for i in found.get_indexes(table)} >= {i.name for i in wanted.indexes}, table
+    sheet = db.session.scalar(select(SheetScore).limit(1))
+    db.session.add(SheetScore(sheet_id=sheet.sheet_id, item_id=10**9, points=1))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()

@@ -26,6 +26,7 @@ class Bulk:
         self.counters: dict[str, count] = {}
         self.written: dict[str, int] = {}
         self.dropped = []
+        self.foreign_keys: list[tuple[str, str, str]] = []  # PostgreSQL: (table, name, definition)
         if not self.postgres:
             # A cache that holds the indexes being filled (the default 2 MB makes every insert a disk read).
             self.cache_size = self.raw.execute("PRAGMA cache_size").fetchone()[0]
@@ -42,6 +43,20 @@ class Bulk:
             if not index.unique:
                 index.drop(self.conn, checkfirst=True)
                 self.dropped.append(index)
+        if self.postgres:
+            # PostgreSQL checks a foreign key with a trigger and a query per row written; checking it once
+            # over the filled table when it is added back (finish) is many times cheaper. It is added back
+            # in the same transaction, so a row pointing nowhere still fails the generation.
+            found = self.conn.execute(
+                text(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE conrelid = CAST(:name AS regclass) AND contype = 'f'"
+                ),
+                {"name": name},
+            ).all()
+            for constraint, definition in found:
+                self.conn.execute(text(f'ALTER TABLE {name} DROP CONSTRAINT "{constraint}"'))
+                self.foreign_keys.append((name, constraint, definition))
         if "id" in columns:
             self.counters[name] = count((self.conn.execute(text(f"SELECT max(id) FROM {name}")).scalar() or 0) + 1)
 
@@ -91,6 +106,9 @@ class Bulk:
         for index in self.dropped:
             index.create(self.conn, checkfirst=True)
         self.dropped.clear()
+        for name, constraint, definition in self.foreign_keys:
+            self.conn.execute(text(f'ALTER TABLE {name} ADD CONSTRAINT "{constraint}" {definition}'))
+        self.foreign_keys.clear()
         if not self.postgres:
             self.raw.execute(f"PRAGMA cache_size={int(self.cache_size)}")
         if self.postgres:
