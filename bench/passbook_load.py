@@ -127,17 +127,20 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-async def _client(port: int, path: str, cookie: str, until: float, counts: list[int]) -> None:
+async def _client(port: int, path, cookie: str, until: float, counts: list[int], seconds: list[float]) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    request = (
-        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookie}\r\nAccept-Language: zh-CN\r\n\r\n"
-    ).encode()
     while time.perf_counter() < until:
+        target = path() if callable(path) else path  # a fixed path, or a new one per request
+        request = (
+            f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookie}\r\nAccept-Language: zh-CN\r\n\r\n"
+        ).encode()
+        started = time.perf_counter()
         writer.write(request)
         head = await reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
         length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
         await reader.readexactly(length)
+        seconds.append(time.perf_counter() - started)
         counts[0 if status == 200 else 1] += 1
         if b"connection: close" in head.lower():
             writer.close()
@@ -145,13 +148,15 @@ async def _client(port: int, path: str, cookie: str, until: float, counts: list[
     writer.close()
 
 
-def load(port: int, path: str, cookie: str = "") -> tuple[float, int]:
-    """Requests per second of 200s with CLIENTS connections for SECONDS; and how many were not 200."""
+def load(port: int, path, cookie: str = "", seconds: list[float] | None = None) -> tuple[float, int]:
+    """Requests per second of 200s with CLIENTS connections for SECONDS; and how many were not 200.
+    `path` is a path or a function giving one per request; `seconds` receives each request's latency."""
     counts = [0, 0]
+    seconds = [] if seconds is None else seconds
 
     async def run() -> None:
         until = time.perf_counter() + SECONDS
-        await asyncio.gather(*(_client(port, path, cookie, until, counts) for _i in range(CLIENTS)))
+        await asyncio.gather(*(_client(port, path, cookie, until, counts, seconds) for _i in range(CLIENTS)))
 
     started = time.perf_counter()
     asyncio.run(run())

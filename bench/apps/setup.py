@@ -1,6 +1,8 @@
 """What the benchmarks share: a scratch database, a village full of households, an admin login."""
 
 import os
+import tempfile
+import time
 from pathlib import Path
 
 from sqlalchemy import insert, select
@@ -44,3 +46,33 @@ def village_with_households(count: int):
 def unit_admin(username: str = "admin") -> None:
     auth.create_user(username, ADMIN_PASSWORD, "村管理员")
     admin.grant(auth.by_username(username), "unit_admin", "V", "")
+
+
+def county_app(reuse: bool, **config):
+    """The app on the synthetic county of `flask generate-county` (default sizes): DATABASE_URL (ALL ITS
+    TABLES ARE DROPPED unless `reuse` finds the county there) or a SQLite file kept in the temporary
+    folder between runs. Returns (app, database url)."""
+    from sqlalchemy import inspect, text
+
+    from moral_bank import synthetic
+
+    folder = Path(tempfile.gettempdir()) / "mb_bench_county"
+    folder.mkdir(exist_ok=True)
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'county.sqlite3'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", **config})
+    with app.app_context():
+        print(f"database: {db.engine.url.render_as_string(hide_password=True)}")
+        there = inspect(db.engine).has_table("unit")
+        if reuse and there and db.session.scalar(text("SELECT count(*) FROM unit WHERE code = 'PX'")):
+            print("reusing the county already there (--reuse)")
+            db.session.remove()
+            return app, url
+        db.drop_all()
+        db.create_all()
+        started = time.perf_counter()
+        synthetic.generate("PX", 67, 30_000, 24, 9, 2026, echo=lambda line: None)
+        db.session.commit()
+        print(f"generated the county (67 units, 30,000 households, 24 months) in {time.perf_counter() - started:.0f} s")
+        db.session.remove()
+        db.engine.dispose()
+    return app, url

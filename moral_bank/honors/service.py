@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from ..core import audit, permissions
 from ..core.db import db, utcnow
@@ -23,7 +23,7 @@ from ..governance import service as governance
 from ..households.models import Household
 from ..ledger import service as ledger
 from ..ledger.models import Transfer
-from ..scoring.models import CATEGORIES, CATEGORY_LABELS, Deed, DeedCategory, RatingSheet, RubricItem, SheetScore
+from ..scoring.models import CATEGORIES
 from ..scoring.notices import shown_name
 from ..units.models import Unit
 from .models import Honor, StarCategory
@@ -187,131 +187,29 @@ def add_category(owner: Unit, fields: dict, actor) -> StarCategory:
     return category
 
 
-# --- proposing -------------------------------------------------------------------------------
+# --- proposing (honors/proposing.py) ----------------------------------------------------------
 
 
-@dataclass
-class Candidate:
-    household_id: int
-    points: int
-    reason: str
-
-
-def _standard_points(unit: Unit, period: Period, standards: list[str]) -> dict[int, dict[str, int]]:
-    """household id → {standard: points} from its posted rating sheets of the period."""
-    if not standards:
-        return {}
-    out: dict[int, dict[str, int]] = {}
-    for household_id, standard, points in db.session.execute(
-        select(RatingSheet.household_id, RubricItem.category, func.sum(SheetScore.points))
-        .join(SheetScore, SheetScore.sheet_id == RatingSheet.id)
-        .join(RubricItem, RubricItem.id == SheetScore.item_id)
-        .where(
-            RatingSheet.unit_id == unit.id,
-            RatingSheet.status == "posted",
-            RatingSheet.month.in_(period.months),
-            RubricItem.category.in_(standards),
-        )
-        .group_by(RatingSheet.household_id, RubricItem.category)
-    ):
-        out.setdefault(household_id, {})[standard] = int(points)
-    return out
-
-
-def _deed_points(unit: Unit, period: Period, codes: list[str], kind: str = "award") -> dict[int, dict[str, int]]:
-    """household id → {deed category name: points} from its posted deeds of the period."""
-    if not codes and kind == "award":
-        return {}
-    conditions = [
-        Deed.unit_id == unit.id,
-        Deed.status == "posted",
-        Deed.happened_on >= period.start,
-        Deed.happened_on <= period.end,
-        DeedCategory.kind == kind,
-    ]
-    if codes:
-        conditions.append(DeedCategory.code.in_(codes))
-    out: dict[int, dict[str, int]] = {}
-    for household_id, name, points in db.session.execute(
-        select(Deed.household_id, DeedCategory.name, func.sum(Deed.points))
-        .join(DeedCategory, DeedCategory.id == Deed.category_id)
-        .where(and_(*conditions))
-        .group_by(Deed.household_id, DeedCategory.name)
-    ):
-        out.setdefault(household_id, {})[name] = int(points)
-    return out
-
-
-def _explain(parts: dict[str, int], period: Period) -> str:
-    shown = " + ".join(f"{name} {points}" for name, points in parts.items())
-    return _("%(parts)s = %(total)s points in %(period)s", parts=shown, total=sum(parts.values()), period=period.text)
-
-
-def candidates(category: StarCategory, unit: Unit, period: Period) -> list[Candidate]:
+def candidates(category: StarCategory, unit: Unit, period: Period):
     """Who qualifies under the category's rule, best first, each with why (all of them, not only the top)."""
-    if category.rule == "nomination":
-        return []
-    labels = {c: str(CATEGORY_LABELS[c]) for c in CATEGORIES}
-    found: dict[int, dict[str, int]] = {}
-    if category.rule == "three_zero":
-        deducted = set(_deed_points(unit, period, [], kind="deduction"))
-        for household_id, parts in _deed_points(unit, period, category.deed_categories or PEACE_DEEDS).items():
-            if household_id not in deducted:
-                found[household_id] = parts
-    else:
-        for household_id, parts in _standard_points(unit, period, category.rubric_categories).items():
-            found.setdefault(household_id, {}).update({labels[k]: v for k, v in parts.items()})
-        for household_id, parts in _deed_points(unit, period, category.deed_categories).items():
-            found.setdefault(household_id, {}).update(parts)
-    codes = dict(db.session.execute(select(Household.id, Household.code).where(Household.id.in_(found))).all())
-    ranked = sorted(
-        (Candidate(h, sum(parts.values()), _explain(parts, period)) for h, parts in found.items()),
-        key=lambda c: (-c.points, codes.get(c.household_id, "")),
-    )
-    return [c for c in ranked if c.points >= max(category.min_points, 1)]
+    from . import proposing
+
+    return proposing.candidates(category, unit, period)
 
 
 def propose(unit: Unit, period_text: str, actor=None) -> list[Honor]:
     """Propose the period's stars of every rule-based category of its kind (month, quarter or year).
     A category whose roll is full (its number approved) is left alone; proposing again adds nobody twice."""
-    if unit.kind not in ("village", "community"):
-        raise DomainError(_("Only a village or community names stars."), field="unit")
-    period = parse_period(period_text)
-    made = []
-    for category in categories_for(unit):
-        if category.period != period.kind or category.rule == "nomination":
-            continue
-        taken = {
-            row.household_id: row.status
-            for row in db.session.execute(
-                select(Honor.household_id, Honor.status).where(
-                    Honor.category_id == category.id, Honor.unit_id == unit.id, Honor.period == period.text
-                )
-            )
-        }
-        open_places = category.per_unit - sum(1 for s in taken.values() if s in ("proposed", "approved"))
-        for rank, candidate in enumerate(candidates(category, unit, period), start=1):
-            if open_places <= 0:
-                break
-            if candidate.household_id in taken:  # proposed, approved, or removed by the admin: not again
-                continue
-            honor = Honor(
-                category_id=category.id,
-                unit_id=unit.id,
-                household_id=candidate.household_id,
-                period=period.text,
-                period_end=period.end,
-                how="rule",
-                reason=candidate.reason,
-                points=candidate.points,
-                rank=rank,
-            )
-            db.session.add(honor)
-            made.append(honor)
-            open_places -= 1
-    db.session.flush()
-    audit.record("honors.propose", actor=actor, unit_id=unit.id, period=period.text, proposed=len(made))
-    return made
+    from . import proposing
+
+    return proposing.propose(unit, period_text, actor)
+
+
+def propose_area(area: Unit, period_text: str, actor=None):
+    """Propose the period's stars of every village and community under a township or county at once."""
+    from . import proposing
+
+    return proposing.propose_area(area, period_text, actor)
 
 
 def roll(unit: Unit, period_text: str, statuses=("proposed", "approved")) -> list[Honor]:

@@ -19,7 +19,7 @@ from ..scoring.service import settings_for
 from ..shop.service import shops_of
 from ..units import service as units
 from ..units.models import AREA_KINDS, MORAL_BANK_KINDS, Unit
-from . import areas, lists, service
+from . import areas, lists, page_cache, service
 from .forms import CategoryForm, NominateForm, PeriodForm, RevokeForm
 from .models import Honor, StarCategory
 
@@ -237,31 +237,35 @@ def public_roll(code: str):
     """The unit's honor roll as the village sees it: the stars of a period (the red list), the black list
     if the unit shows it, earlier periods, the ten-star households, and links to the notice board and the shop.
     A township's or county's code leads to its area page."""
-    area = units.by_code(code)
-    if area is not None and area.kind in AREA_KINDS:
-        return _cacheable(redirect(url_for("honors_public.area_roll", code=area.code)))
-    unit = _public_unit(code)
+    unit = units.by_code(code)
+    if unit is not None and unit.kind in AREA_KINDS:
+        return _cacheable(redirect(url_for("honors_public.area_roll", code=unit.code)))
+    if unit is None or unit.kind not in MORAL_BANK_KINDS:
+        abort(404)
     asked = (request.args.get("period") or "").strip()[:7] or None
+    body = page_cache.cached(page_cache.key("roll", unit.id, asked), lambda: _roll_body(unit, asked))
+    return _cacheable(render_template("honors/public_roll.html", unit=unit, body=body))
+
+
+def _roll_body(unit: Unit, asked: str | None) -> str:
     try:
         period, stars = service.public_roll(unit, asked)
     except DomainError:
         abort(404)
     black_period = period or service.last_period("month")  # the roll's period, else last month
-    return _cacheable(
-        render_template(
-            "honors/public_roll.html",
-            unit=unit,
-            period=period,
-            stars=stars,
-            periods=service.published_periods(unit),
-            ten_star=service.public_ten_star(unit),
-            plaque=service.plaque_rate(unit),
-            shops=shops_of(unit),
-            score=governance.last_month_score(unit),
-            black=lists.public_black_list(unit, black_period),
-            black_period=black_period,
-            trail=areas.trail(unit),
-        )
+    return render_template(
+        "honors/_public_roll_body.html",
+        unit=unit,
+        period=period,
+        stars=stars,
+        periods=service.published_periods(unit),
+        ten_star=service.public_ten_star(unit),
+        plaque=service.plaque_rate(unit),
+        shops=shops_of(unit),
+        score=governance.last_month_score(unit),
+        black=lists.public_black_list(unit, black_period),
+        black_period=black_period,
+        trail=areas.trail(unit),
     )
 
 
