@@ -54,6 +54,21 @@ def test_the_cached_page_is_served_until_something_changes(client, world, rated)
     assert page(client) == first
 
 
+def test_the_page_is_rebuilt_when_the_month_turns(client, world, rated, monkeypatch):  # noqa: F811
+    """Without a period the page shows the latest roll and last month's black list and score: a new month
+    must not be served the old month's page, even when no data changed."""
+    admin = world.users["unit_admin"]
+    honors.propose(world.village, last_month(), admin)
+    honors.approve(three_zero_star(world), admin)
+    db.session.commit()
+    assert "三零创建之星" in page(client)
+    with db.engine.begin() as conn:  # behind the app's back, as above
+        conn.execute(Honor.__table__.update().values(status="revoked"))
+    assert "三零创建之星" in page(client)
+    monkeypatch.setattr(page_cache, "month_of", lambda: "2099-01")
+    assert "三零创建之星" not in page(client)
+
+
 def test_each_language_has_its_own_page(client, world, rated):  # noqa: F811
     admin = world.users["unit_admin"]
     honors.propose(world.village, last_month(), admin)

@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..core.extensions import cache
+from ..core.time import month_of
 from ..governance import scores
 
 VERSION_KEY = "honors:version"
@@ -41,10 +42,12 @@ def data_version() -> str:
 
 
 def key(page: str, unit_id: int, period: str | None) -> str:
+    """The cache key of a page: also this month's, as a page without a period shows the latest roll and
+    last month's black list and score, which change when the month turns without any data changing."""
     versions = cache.get_many(VERSION_KEY, scores.VERSION_KEY)
     if None in versions:
         versions = [data_version(), scores.data_version()]
-    return f"{page}:{unit_id}:{period or ''}:{get_locale()}:{versions[0]}:{versions[1]}"
+    return f"{page}:{unit_id}:{period or ''}:{month_of()}:{get_locale()}:{versions[0]}:{versions[1]}"
 
 
 def cached(cache_key: str, build) -> Markup:
