@@ -13,6 +13,7 @@ from ..core.errors import DomainError
 from ..core.forms import ActionForm
 from ..core.permissions import ADMINS, public, require_unit, roles_required
 from ..core.views import apply_form_error, commit_or_flash
+from ..engagement import service as announcements
 from ..governance import service as governance
 from ..households import service as households
 from ..scoring.service import settings_for
@@ -261,6 +262,7 @@ def public_roll(code: str):
             black=lists.public_black_list(unit, black_period),
             black_period=black_period,
             trail=areas.trail(unit),
+            announcements=announcements.for_unit(unit),  # public ones only: this page is cached for anyone
         )
     )
 
