@@ -26,7 +26,7 @@ Object.defineProperty(window, "speechSynthesis", {configurable: true, value: {
   addEventListener: function () {}
 }});
 """
-VOICES = '[{lang: "zh-CN", name: "Fake Mandarin"}, {lang: "zh_TW", name: "Fake Taiwanese"}, {lang: "en-US", name: "Fake"}]'
+VOICES = '[{lang: "zh-CN", name: "Mandarin"}, {lang: "zh_TW", name: "Taiwanese"}, {lang: "en-US", name: "English"}]'
 
 
 def test_an_announcement_is_posted_found_unread_and_read_aloud(page, world):
