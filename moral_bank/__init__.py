@@ -35,6 +35,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
     from .cards.views import bp as cards_bp
+    from .engagement.views import bp as engagement_bp
     from .governance.dashboard_views import bp as dashboards_bp
     from .governance.incident_views import bp as incidents_bp
     from .governance.views import bp as governance_bp
@@ -66,6 +67,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         shop_reports_bp,
         incidents_bp,
         dashboards_bp,
+        engagement_bp,
         api_bp,
     ):
         app.register_blueprint(bp)

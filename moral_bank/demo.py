@@ -11,6 +11,7 @@ from .auth import pins
 from .auth import service as auth
 from .core import time
 from .core.db import db, utcnow
+from .engagement import service as announcements
 from .governance import service as governance
 from .honors import service as honors
 from .households import service as households
@@ -269,6 +270,39 @@ def seed_governance(township_admin) -> None:
         governance.compute_month(time.month_of(first - timedelta(days=30 * n - 15)))
 
 
+# (unit, title, text, audience, pinned, days until it expires: None for never, -1 for expired yesterday)
+ANNOUNCEMENTS = [
+    (
+        "PX-KC-SZ",
+        "本周六上午停水检修",
+        "因村口水管检修，本周六 8:00–12:00 全村停水，请提前储水。",
+        "public",
+        True,
+        None,
+    ),
+    (
+        "PX-KC-SZ",
+        "召开村民大会",
+        "本月 25 日晚 7 点在村委会召开村民大会，讨论道德银行积分兑换商品调整，每户至少来一人。",
+        "residents",
+        False,
+        30,
+    ),
+    ("PX-KC-SZ", "秋季防火巡山报名", "秋季防火巡山志愿者报名已结束，感谢各位村民参与。", "public", False, -1),
+]
+
+
+def seed_announcements(head) -> None:
+    """The village's announcements: one pinned for everyone, one for residents only, one expired."""
+    if announcements.posted_on(units.by_code("PX-KC-SZ")):
+        return
+    for code, title, body, audience, pinned, days in ANNOUNCEMENTS:
+        fields = {"title": title, "body": body, "audience": audience, "pinned": pinned}
+        made = announcements.post(units.by_code(code), fields, head)
+        if days is not None:
+            made.expires_on = time.today() + timedelta(days=days)  # set here: the service refuses a past day
+
+
 def seed() -> list[tuple[str, str, str, str]]:
     for code, name, kind, parent in UNITS:
         if units.by_code(code) is None:
@@ -309,6 +343,7 @@ def seed() -> list[tuple[str, str, str, str]]:
     seed_shop(village, auth.by_username("shanzhong"), auth.by_username("clerk"))
     seed_honors(county, village, auth.by_username("shanzhong"))
     seed_governance(auth.by_username("kecheng"))
+    seed_announcements(auth.by_username("shanzhong"))
     resident = auth.by_username("wangsibao")
     if resident.phone is None:
         pins.set_pin(resident.member, RESIDENT_PHONE, RESIDENT_PIN, auth.by_username("shanzhong"))

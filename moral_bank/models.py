@@ -4,6 +4,7 @@ from .auth.models import ApiToken, RoleAssignment, User  # noqa: F401
 from .cards.models import Card, PhoneQrUse  # noqa: F401
 from .core.audit import AuditLog  # noqa: F401
 from .core.photos import Photo  # noqa: F401
+from .engagement.models import Announcement, AnnouncementRead  # noqa: F401
 from .governance.models import GovernanceSettings, Incident, UnitScore  # noqa: F401
 from .honors.models import Honor, StarCategory  # noqa: F401
 from .households.models import Household, Member  # noqa: F401

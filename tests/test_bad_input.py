@@ -9,11 +9,13 @@ from hypothesis import strategies as st
 
 from moral_bank import create_app
 from moral_bank.auth import service as auth
+from moral_bank.cards import service as cards
+from moral_bank.engagement import doorplate
 from moral_bank.scoring import notices
 from moral_bank.shop import service as shop
 
 from . import factories
-from .test_permissions import _incident, _shop_args, _shops, endpoints
+from .test_permissions import _announcement, _incident, _shop_args, _shops, endpoints
 
 # Field names the app's forms and API read, plus a few it never heard of.
 FIELDS = [
@@ -91,6 +93,13 @@ FIELDS = [
     "target_villages",
     "warn_blue",
     "warn_orange",
+    "title",
+    "body",
+    "audience",
+    "pinned",
+    "expires_on",
+    "image",
+    "remove_image",
     "zzz",
 ]
 TEXT = st.one_of(
@@ -150,6 +159,10 @@ def url(app, world, endpoint: str) -> str:
     _shops(world)
     values.update(_shop_args(world.h1))
     values["incident_id"] = _incident(world.village).id
+    values["announcement_id"] = _announcement(world.village).id
+    if endpoint == "engagement.plate":
+        with app.test_request_context():
+            values["token"] = doorplate.token_of(world.h1.id, cards.current(world.h1).version)
     if endpoint == "shop.cart":
         with app.test_request_context():
             cart = shop.Cart(values["shop_id"], world.h1.id, "card", None, "bad-input-cart")

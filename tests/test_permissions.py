@@ -6,12 +6,17 @@ from sqlalchemy import select
 
 from moral_bank import create_app
 from moral_bank.auth import service as auth
+from moral_bank.cards import service as cards
 from moral_bank.core.db import db
 from moral_bank.core.permissions import ADMINS, ANY_ROLE, STAFF
+from moral_bank.engagement import doorplate
+from moral_bank.engagement import service as announcements
+from moral_bank.engagement.models import Announcement
 from moral_bank.governance import service as governance
 from moral_bank.governance.models import Incident
 from moral_bank.honors import service as honors
 from moral_bank.honors.models import Honor
+from moral_bank.households.models import Household
 from moral_bank.scoring import notices
 from moral_bank.scoring import service as scoring
 from moral_bank.scoring.models import Notice, NoticeLine, Objection
@@ -159,6 +164,16 @@ EXPECTED = {
     "dashboards.unit_ranking": AREA,
     "dashboards.township_ranking": AREA,
     "dashboards.summary": PUBLIC,
+    "engagement.announcements": A,
+    "engagement.edit_announcement": A,
+    "engagement.withdraw_announcement": A,
+    "engagement.announcement": PUBLIC,
+    "engagement.announcement_image": PUBLIC,
+    "engagement.plate": PUBLIC,
+    "engagement.door_plate": A,
+    "engagement.door_plates": A,
+    "api.unit_announcements": PUBLIC,
+    "api.post_announcement": A,
 }
 
 # The same object routes pointed at another township's village: only the county admin reaches it.
@@ -238,6 +253,12 @@ OUTSIDE = {
     "dashboards.area_dashboard",
     "dashboards.unit_ranking",
     "dashboards.township_ranking",
+    "engagement.announcements",
+    "engagement.edit_announcement",
+    "engagement.withdraw_announcement",
+    "engagement.door_plate",
+    "engagement.door_plates",
+    "api.post_announcement",
 }
 
 
@@ -280,6 +301,7 @@ def url_args(world, outside: bool) -> dict:
         "line_id": db.session.scalar(select(NoticeLine.id)),
         "token": notices.receipt_token(db.session.scalar(select(Objection))),
         "incident_id": db.session.scalar(select(Incident.id).where(Incident.unit_id == h.unit_id)),
+        "announcement_id": db.session.scalar(select(Announcement.id).where(Announcement.unit_id == h.unit_id)),
         **_shop_args(h),
     }
 
@@ -317,6 +339,11 @@ def request_as(app, world, role: str, endpoint: str, method: str, outside: bool)
         args["unit_id"] = world.county.id
     with app.test_request_context():
         url = url_for(endpoint, **{k: v for k, v in args.items() if k in rule.arguments})
+    if endpoint == "engagement.plate":  # the household's door plate
+        args["token"] = doorplate.token_of(
+            args["household_id"], cards.current(db.session.get(Household, args["household_id"])).version
+        )
+        db.session.commit()
     if endpoint == "api.household_list":
         url += "?unit=" + (world.other_village.code if outside else world.village.code)
     client = app.test_client()
@@ -351,8 +378,14 @@ def make_world():
     _shops(world)
     for village in (world.village, world.other_village):
         _incident(village)
+        _announcement(village)
     db.session.commit()
     return world
+
+
+def _announcement(village) -> Announcement:
+    """A public announcement of the village (for the announcement pages)."""
+    return announcements.post(village, {"title": "通知", "body": "明天上午打扫村道"}, None)
 
 
 def _incident(village) -> Incident:

@@ -111,6 +111,35 @@ INCIDENT = {
     "type": "object",
     "properties": {"id": {"type": "integer"}, **INCIDENT_IN["properties"]},
 }
+ANNOUNCEMENT_IN = {
+    "type": "object",
+    "required": ["title", "body"],
+    "properties": {
+        "title": {"type": "string", "maxLength": 120},
+        "body": {"type": "string", "maxLength": 5000},
+        "audience": {"type": "string", "enum": ["public", "residents"], "default": "public"},
+        "pinned": {"type": "boolean", "default": False},
+        "expires_on": {
+            "type": "string",
+            "format": "date",
+            "nullable": True,
+            "description": "the last day it is shown; not in the past",
+        },
+    },
+}
+ANNOUNCEMENT = {
+    "type": "object",
+    "required": ["id", "unit", "title", "body", "audience", "pinned", "expires_on", "created_at", "url"],
+    "properties": {
+        "id": {"type": "integer"},
+        "unit": {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
+        **ANNOUNCEMENT_IN["properties"],
+        "created_at": {"type": "string", "format": "date-time"},
+        "image_url": {"type": "string", "nullable": True},
+        "url": {"type": "string", "description": "its public page"},
+        "unread": {"type": "boolean", "description": "only for a signed-in caller"},
+    },
+}
 UNIT_CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
 NOTICE_ID = {"name": "notice_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 HOUSEHOLD_ID = {"name": "household_id", "in": "path", "required": True, "schema": {"type": "integer"}}
@@ -632,6 +661,33 @@ def document() -> dict:
                     "requestBody": _body(INCIDENT_IN),
                     "responses": {"201": _json(INCIDENT, "Recorded"), **_errors(401, 403, 404, 422)},
                 }
+            },
+            "/units/{code}/announcements": {
+                "get": {
+                    "summary": "The live announcements of a unit and of the areas above it, pinned first, newest "
+                    "first; residents-only ones and unread marks for a caller with a login there",
+                    "security": [{}, {"bearer": []}],
+                    "parameters": [UNIT_CODE],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["unit", "items"],
+                                "properties": {
+                                    "unit": {"type": "string"},
+                                    "items": {"type": "array", "items": ANNOUNCEMENT},
+                                },
+                            }
+                        ),
+                        **_errors(404),
+                    },
+                },
+                "post": {
+                    "summary": "Post an announcement on a unit (a township's or county's reaches every unit under it)",
+                    "parameters": [UNIT_CODE],
+                    "requestBody": _body(ANNOUNCEMENT_IN),
+                    "responses": {"201": _json(ANNOUNCEMENT, "Posted"), **_errors(401, 403, 404, 422)},
+                },
             },
             "/units/{code}/score": {
                 "get": {

@@ -683,4 +683,4 @@ def approve_honor(honor_id: int):
     return jsonify(_honor_json(honor))
 
 
-from . import governance  # noqa: E402, F401  (its routes join this blueprint)
+from . import announcements, governance  # noqa: E402, F401  (their routes join this blueprint)

@@ -13,6 +13,7 @@ from ..core.errors import DomainError
 from ..core.forms import ActionForm
 from ..core.permissions import ADMINS, public, require_unit, roles_required
 from ..core.views import apply_form_error, commit_or_flash
+from ..engagement import service as announcements
 from ..governance import service as governance
 from ..households import service as households
 from ..scoring.service import settings_for
@@ -244,7 +245,8 @@ def public_roll(code: str):
         abort(404)
     asked = (request.args.get("period") or "").strip()[:7] or None
     body = page_cache.cached(page_cache.key("roll", unit.id, asked), lambda: _roll_body(unit, asked))
-    return _cacheable(render_template("honors/public_roll.html", unit=unit, body=body))
+    listed = announcements.for_unit(unit)  # public ones only: this page is cached for anyone
+    return _cacheable(render_template("honors/public_roll.html", unit=unit, body=body, announcements=listed))
 
 
 def _roll_body(unit: Unit, asked: str | None) -> str:

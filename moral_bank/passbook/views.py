@@ -5,6 +5,7 @@ from markupsafe import Markup
 from ..core.db import db
 from ..core.extensions import cache
 from ..core.permissions import ANY_ROLE, require_household, roles_required
+from ..engagement import speech
 from ..households.models import Household
 from . import service
 
@@ -26,4 +27,5 @@ def passbook(household_id: int):
         household = db.session.get(Household, head.id)
         history = render_template("passbook/_history.html", p=service.page_of(household, page))
         cache.set(key, history)
-    return render_template("passbook/passbook.html", household=head, history=Markup(history))
+    spoken = speech.passbook_text(head.account_id, head.balance)
+    return render_template("passbook/passbook.html", household=head, history=Markup(history), spoken=spoken)

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from ..core.db import db
+from ..engagement import service as announcements
+from ..engagement import speech
 from ..households import service as households
 from ..ledger import service as ledger
 from ..ledger.models import Account
@@ -40,7 +42,13 @@ def home_sections(user) -> dict:
         household = user.member.household
         account = ledger.household_account(household.id)
         recent = db.session.scalars(ledger.entries_for(account.id).limit(10)).all()
-        sections["resident"] = {"household": household, "account": account, "entries": recent}
+        sections["resident"] = {
+            "household": household,
+            "account": account,
+            "entries": recent,
+            "spoken": speech.passbook_text(account.id, account.balance),
+            "announcements": announcements.for_unit(household.unit, user),
+        }
     return sections
 
 

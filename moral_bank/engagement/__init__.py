@@ -1,0 +1,1 @@
+"""Taking part: announcements (通知公告) and the household's door plate (一户一码)."""
