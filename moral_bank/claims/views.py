@@ -24,7 +24,12 @@ bp = Blueprint("claims", __name__)
 def uploads() -> list[tuple[str, bytes]]:
     """The chosen photos as (file name, bytes), each read to one byte past the limit (refused then)."""
     limit = current_app.config["PHOTO_MAX_BYTES"] + 1
-    return [(f.filename, f.read(limit)) for f in request.files.getlist("photos") if f and f.filename]
+    out = []
+    for upload in request.files.getlist("photos"):
+        if upload and upload.filename:
+            out.append((upload.filename, upload.read(limit)))
+        upload.close()  # a large upload is spooled to a temporary file: let it go now
+    return out
 
 
 def _own_household(household_id: int) -> Household:

@@ -437,7 +437,7 @@ def settings_page(unit_id: int):
                 ("claims_per_day", (form.claims_per_day.data or "").strip()),
             )
         }
-        if not changes["claims_per_day"]:  # left out (an older form): unchanged
+        if changes["claims_per_day"] == "":  # left out (an older form): unchanged
             del changes["claims_per_day"]
         changes["name_privacy"] = form.name_privacy.data
         answer = form.black_list_public.data
