@@ -6,14 +6,17 @@ import pytest
 from flask import url_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from moral_bank import create_app
 from moral_bank.auth import service as auth
+from moral_bank.claims.models import Claim
+from moral_bank.core.db import db
 from moral_bank.scoring import notices
 from moral_bank.shop import service as shop
 
 from . import factories
-from .test_permissions import _incident, _shop_args, _shops, endpoints
+from .test_permissions import _claims, _incident, _shop_args, _shops, endpoints
 
 # Field names the app's forms and API read, plus a few it never heard of.
 FIELDS = [
@@ -91,6 +94,19 @@ FIELDS = [
     "target_villages",
     "warn_blue",
     "warn_orange",
+    "text",
+    "witness",
+    "happened_on",
+    "member_id",
+    "decision",
+    "comment",
+    "points",
+    "approve",
+    "date",
+    "household_id",
+    "photos",
+    "claims_per_day",
+    "claims_two_step",
     "zzz",
 ]
 TEXT = st.one_of(
@@ -150,6 +166,8 @@ def url(app, world, endpoint: str) -> str:
     _shops(world)
     values.update(_shop_args(world.h1))
     values["incident_id"] = _incident(world.village).id
+    _claims(world)
+    values["claim_id"] = db.session.scalar(select(Claim.id).where(Claim.household_id == world.h1.id))
     if endpoint == "shop.cart":
         with app.test_request_context():
             cart = shop.Cart(values["shop_id"], world.h1.id, "card", None, "bad-input-cart")
