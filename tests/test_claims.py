@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 from flask_babel import gettext as _
+from openapi_schema_validator import OAS30Validator
+from openapi_schema_validator import validate as validate_schema
 from PIL import Image
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage, MultiDict
@@ -423,6 +425,9 @@ def test_the_api_reports_lists_and_reviews(village, resident_api, app):
     created = post_claim(resident_api, [], witness="李秀英")
     assert created.status_code == 201
     claim_id = created.json["id"]
+    document = resident_api.get("/api/v1/openapi.json").json
+    schema = {**document["components"]["schemas"]["Claim"], "components": document["components"]}
+    validate_schema(created.json, schema, cls=OAS30Validator)
     listed = resident_api.get(
         f"/api/v1/households/{village.h1.id}/claims", headers=resident_api.environ_base_headers
     ).json["items"]
