@@ -35,6 +35,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
     from .cards.views import bp as cards_bp
+    from .claims.views import bp as claims_bp
     from .engagement.views import bp as engagement_bp
     from .governance.dashboard_views import bp as dashboards_bp
     from .governance.incident_views import bp as incidents_bp
@@ -57,6 +58,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         households_bp,
         passbook_bp,
         cards_bp,
+        claims_bp,
         users_bp,
         scoring_bp,
         board_bp,

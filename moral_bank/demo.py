@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from .admin import service as admin
 from .auth import pins
 from .auth import service as auth
+from .claims import service as claims
 from .core import time
 from .core.db import db, utcnow
 from .engagement import service as announcements
@@ -345,9 +346,20 @@ def seed() -> list[tuple[str, str, str, str]]:
     seed_governance(auth.by_username("kecheng"))
     seed_announcements(auth.by_username("shanzhong"))
     resident = auth.by_username("wangsibao")
+    seed_claims(resident)
     if resident.phone is None:
         pins.set_pin(resident.member, RESIDENT_PHONE, RESIDENT_PIN, auth.by_username("shanzhong"))
     return LOGINS
+
+
+def seed_claims(resident) -> None:
+    """One pending self-report of the resident's household, waiting for its scorer."""
+    household = claims.household_of(resident)
+    if claims.of_household(household):
+        return
+    day = (time.today() - timedelta(days=1)).isoformat()
+    fields = {"category": "neighbours", "date": day, "text": "帮邻居刘大娘收玉米，扛了二十袋", "witness": "刘玉兰"}
+    claims.report(household, fields, [], resident)
 
 
 @click.command("seed-demo")

@@ -2,6 +2,7 @@
 
 from .auth.models import ApiToken, RoleAssignment, User  # noqa: F401
 from .cards.models import Card, PhoneQrUse  # noqa: F401
+from .claims.models import Claim, ClaimPhoto  # noqa: F401
 from .core.audit import AuditLog  # noqa: F401
 from .core.photos import Photo  # noqa: F401
 from .engagement.models import Announcement, AnnouncementRead  # noqa: F401

@@ -6,16 +6,19 @@ import pytest
 from flask import url_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from moral_bank import create_app
 from moral_bank.auth import service as auth
 from moral_bank.cards import service as cards
+from moral_bank.claims.models import Claim
+from moral_bank.core.db import db
 from moral_bank.engagement import doorplate
 from moral_bank.scoring import notices
 from moral_bank.shop import service as shop
 
 from . import factories
-from .test_permissions import _announcement, _incident, _shop_args, _shops, endpoints
+from .test_permissions import _announcement, _claims, _incident, _shop_args, _shops, endpoints
 
 # Field names the app's forms and API read, plus a few it never heard of.
 FIELDS = [
@@ -100,6 +103,19 @@ FIELDS = [
     "expires_on",
     "image",
     "remove_image",
+    "text",
+    "witness",
+    "happened_on",
+    "member_id",
+    "decision",
+    "comment",
+    "points",
+    "approve",
+    "date",
+    "household_id",
+    "photos",
+    "claims_per_day",
+    "claims_two_step",
     "zzz",
 ]
 TEXT = st.one_of(
@@ -163,6 +179,8 @@ def url(app, world, endpoint: str) -> str:
     if endpoint == "engagement.plate":
         with app.test_request_context():
             values["token"] = doorplate.token_of(world.h1.id, cards.current(world.h1).version)
+    _claims(world)
+    values["claim_id"] = db.session.scalar(select(Claim.id).where(Claim.household_id == world.h1.id))
     if endpoint == "shop.cart":
         with app.test_request_context():
             cart = shop.Cart(values["shop_id"], world.h1.id, "card", None, "bad-input-cart")

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from moral_bank import demo
 from moral_bank.auth.models import RoleAssignment, User
+from moral_bank.claims.models import Claim
 from moral_bank.core.db import db
 from moral_bank.honors.models import Honor, StarCategory
 from moral_bank.households.models import Household
@@ -174,6 +175,7 @@ def test_seed_demo_twice_is_idempotent(runner):
     assert len(star_bonuses()) >= 10 + 3  # the ten-star household's ten, and last month's roll
     assert (first["shop"], first["redemption"], first["shop_item"]) == (2, 3, len(demo.SHOP_ITEMS))
     assert (first["notice"], first["objection"]) == (2, 1)
+    assert db.session.scalars(select(Claim.status)).all() == ["pending"]  # one self-report to review
     second_run = runner.invoke(args=["seed-demo"])
     assert second_run.exit_code == 0, second_run.output
     assert row_counts() == first

@@ -7,8 +7,11 @@ from sqlalchemy import select
 from moral_bank import create_app
 from moral_bank.auth import service as auth
 from moral_bank.cards import service as cards
+from moral_bank.claims.models import Claim
 from moral_bank.core.db import db
 from moral_bank.core.permissions import ADMINS, ANY_ROLE, STAFF
+from moral_bank.core.time import today
+from moral_bank.demo import DEED_CATEGORIES
 from moral_bank.engagement import doorplate
 from moral_bank.engagement import service as announcements
 from moral_bank.engagement.models import Announcement
@@ -17,7 +20,7 @@ from moral_bank.governance.models import Incident
 from moral_bank.honors import service as honors
 from moral_bank.honors.models import Honor
 from moral_bank.households.models import Household
-from moral_bank.scoring import notices
+from moral_bank.scoring import deeds, notices
 from moral_bank.scoring import service as scoring
 from moral_bank.scoring.models import Notice, NoticeLine, Objection
 from moral_bank.shop import service as shop
@@ -174,6 +177,15 @@ EXPECTED = {
     "engagement.door_plates": A,
     "api.unit_announcements": PUBLIC,
     "api.post_announcement": A,
+    "claims.new": frozenset({"resident"}),
+    "claims.household_claims": ANY,
+    "claims.withdraw": frozenset({"resident"}),
+    "claims.queue": A | {"scorer"},
+    "claims.review": A | {"scorer"},
+    "claims.photo": ANY,
+    "api.create_claim": frozenset({"resident"}),
+    "api.household_claims": ANY,
+    "api.review_claim": A | {"scorer"},
 }
 
 # The same object routes pointed at another township's village: only the county admin reaches it.
@@ -259,6 +271,13 @@ OUTSIDE = {
     "engagement.door_plate",
     "engagement.door_plates",
     "api.post_announcement",
+    "claims.new",
+    "claims.household_claims",
+    "claims.withdraw",
+    "claims.queue",
+    "claims.review",
+    "api.household_claims",
+    "api.review_claim",
 }
 
 
@@ -302,6 +321,7 @@ def url_args(world, outside: bool) -> dict:
         "token": notices.receipt_token(db.session.scalar(select(Objection))),
         "incident_id": db.session.scalar(select(Incident.id).where(Incident.unit_id == h.unit_id)),
         "announcement_id": db.session.scalar(select(Announcement.id).where(Announcement.unit_id == h.unit_id)),
+        "claim_id": db.session.scalar(select(Claim.id).where(Claim.household_id == h.id)),
         **_shop_args(h),
     }
 
@@ -379,6 +399,7 @@ def make_world():
     for village in (world.village, world.other_village):
         _incident(village)
         _announcement(village)
+    _claims(world)
     db.session.commit()
     return world
 
@@ -386,6 +407,17 @@ def make_world():
 def _announcement(village) -> Announcement:
     """A public announcement of the village (for the announcement pages)."""
     return announcements.post(village, {"title": "通知", "body": "明天上午打扫村道"}, None)
+
+
+def _claims(world) -> None:
+    """A pending self-report of H1 and one of the other township's household."""
+    for code, name, kind, limit in DEED_CATEGORIES[:2]:
+        deeds.add_category(world.county, code, name, kind, limit)
+    category = deeds.categories_for(world.village)[0]
+    for h in (world.h1, world.other_h):
+        fields = {"happened_on": today(), "text": "帮邻居收玉米", "witness": "", "reported_on": today()}
+        db.session.add(Claim(household=h, unit_id=h.unit_id, category=category, **fields))
+    db.session.flush()
 
 
 def _incident(village) -> Incident:

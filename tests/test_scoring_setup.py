@@ -122,6 +122,8 @@ def test_unit_admin_changes_settings_through_the_api(app, world):
         "pin_threshold": 120,
         "black_list_public": False,
         "black_list_threshold": 10,
+        "claims_two_step": False,
+        "claims_per_day": 3,
     }
     settings = scoring.settings_for(world.village)
     assert (settings.notice_days, settings.name_privacy, settings.pin_threshold) == (0, "full", 120)

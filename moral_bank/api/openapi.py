@@ -213,7 +213,98 @@ def _review_operation(noun: str, id_name: str) -> dict:
     }
 
 
+CLAIM = {
+    "type": "object",
+    "required": ["id", "household_id", "category", "date", "text", "status", "review_comment", "photos"],
+    "properties": {
+        "id": {"type": "integer"},
+        "household_id": {"type": "integer"},
+        "category": {"type": "string"},
+        "date": {"type": "string", "format": "date"},
+        "text": {"type": "string"},
+        "member_id": {"type": "integer", "nullable": True},
+        "witness": {"type": "string"},
+        "status": {"type": "string", "enum": ["pending", "checked", "approved", "rejected", "withdrawn"]},
+        "review_comment": {"type": "string", "description": "why it was not approved (the household reads it)"},
+        "deed_id": {"type": "integer", "nullable": True, "description": "the deed an approval recorded"},
+        "photos": {"type": "array", "items": {"type": "string"}, "description": "photo URLs (signed-in only)"},
+        "created_at": {"type": "string", "format": "date-time"},
+    },
+}
+_CLAIM = {"$ref": "#/components/schemas/Claim"}
+CLAIM_PATHS = {
+    "/claims": {
+        "post": {
+            "summary": "A resident reports a good deed of their household (self-report), with up to 6 photos",
+            "description": "At most the unit's daily number of reports per household (409 past it); "
+            "the date within the past 30 days.",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["category", "date", "text"],
+                            "properties": {
+                                "category": {"type": "string", "description": "an award deed category's code"},
+                                "date": {"type": "string", "format": "date"},
+                                "text": {"type": "string", "maxLength": 500},
+                                "member_id": {"type": "integer"},
+                                "witness": {"type": "string", "maxLength": 50},
+                                "photos": {
+                                    "type": "array",
+                                    "maxItems": 6,
+                                    "items": {"type": "string", "format": "binary"},
+                                    "description": ".jpg/.jpeg/.png/.webp, each at most 10 MB",
+                                },
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {"201": _json(_CLAIM, "Reported"), **_errors(401, 403, 409, 422)},
+        }
+    },
+    "/households/{household_id}/claims": {
+        "get": {
+            "summary": "A household's self-reports with their status, newest first",
+            "parameters": [{"name": "household_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {
+                "200": _json({"type": "object", "properties": {"items": {"type": "array", "items": _CLAIM}}}),
+                **_errors(401, 403, 404),
+            },
+        }
+    },
+    "/claims/{claim_id}/review": {
+        "post": {
+            "summary": "The household's scorer or a unit admin approves a self-report (it becomes a deed) "
+            "or rejects it with a reason; with two-step review the scorer approves first",
+            "parameters": [{"name": "claim_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "requestBody": _body(
+                {
+                    "type": "object",
+                    "required": ["approve"],
+                    "properties": {
+                        "approve": {"type": "boolean"},
+                        "comment": {"type": "string", "maxLength": 500},
+                        "points": {"type": "integer", "minimum": 1, "description": "default: the category's limit"},
+                    },
+                }
+            ),
+            "responses": {"200": _json(_CLAIM), **_errors(400, 401, 403, 404, 409, 422)},
+        }
+    },
+}
+
+
 def document() -> dict:
+    doc = _document()
+    doc["paths"].update(CLAIM_PATHS)
+    doc["components"]["schemas"]["Claim"] = CLAIM
+    return doc
+
+
+def _document() -> dict:
     household = {"$ref": "#/components/schemas/Household"}
     return {
         "openapi": "3.0.3",
@@ -924,6 +1015,8 @@ def document() -> dict:
                         "pin_threshold": {"type": "integer", "minimum": 0, "maximum": 100000},
                         "black_list_public": {"type": "boolean"},
                         "black_list_threshold": {"type": "integer", "minimum": 1, "maximum": 10000},
+                        "claims_two_step": {"type": "boolean"},
+                        "claims_per_day": {"type": "integer", "minimum": 1, "maximum": 20},
                     },
                 },
                 "UnitSettingsResult": {
@@ -943,6 +1036,8 @@ def document() -> dict:
                         "pin_threshold": {"type": "integer"},
                         "black_list_public": {"type": "boolean"},
                         "black_list_threshold": {"type": "integer"},
+                        "claims_two_step": {"type": "boolean"},
+                        "claims_per_day": {"type": "integer"},
                     },
                 },
                 "RatingSheet": {

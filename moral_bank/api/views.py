@@ -194,6 +194,8 @@ def unit_settings(code: str):
         pin_threshold=settings.pin_threshold,
         black_list_public=settings.black_list_public,
         black_list_threshold=settings.black_list_threshold,
+        claims_two_step=settings.claims_two_step,
+        claims_per_day=settings.claims_per_day,
     )
 
 
@@ -683,4 +685,4 @@ def approve_honor(honor_id: int):
     return jsonify(_honor_json(honor))
 
 
-from . import announcements, governance  # noqa: E402, F401  (their routes join this blueprint)
+from . import announcements, claims, governance  # noqa: E402, F401  (their routes join this blueprint)

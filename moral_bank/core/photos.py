@@ -15,6 +15,8 @@ from .db import UTCDateTime, db, utcnow
 from .errors import DomainError
 
 ACCEPTED = {"JPEG", "PNG", "WEBP"}
+# A file's name must say what it is: a photo named .exe or .gif, or a PNG named .jpg, is refused.
+EXTENSIONS = {"jpg": "JPEG", "jpeg": "JPEG", "jfif": "JPEG", "png": "PNG", "webp": "WEBP"}
 LONGEST_SIDE = 1600
 # Decompression bombs: refuse anything with more pixels than a 50-megapixel camera makes.
 Image.MAX_IMAGE_PIXELS = 50_000_000
@@ -34,9 +36,17 @@ class Photo(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-def store(raw: bytes, actor=None, field: str = "photo") -> Photo:
-    """Check an uploaded image and keep a re-encoded JPEG of it (at most 1600 px on its longest side)."""
+def store(raw: bytes, actor=None, field: str = "photo", filename: str | None = None) -> Photo:
+    """Check an uploaded image and keep a re-encoded JPEG of it (at most 1600 px on its longest side).
+
+    With a `filename`, its extension must be .jpg/.jpeg/.png/.webp and match what the file is."""
     limit = current_app.config["PHOTO_MAX_BYTES"]
+    extension = filename.rsplit(".", 1)[-1].lower() if filename and "." in filename else ""
+    if filename is not None and extension not in EXTENSIONS:
+        raise DomainError(
+            _("%(name)s: only files ending in .jpg, .jpeg, .png or .webp are accepted.", name=filename[-60:]),
+            field=field,
+        )
     if not raw:
         raise DomainError(_("The photo is empty."), field=field)
     if len(raw) > limit:
@@ -45,6 +55,14 @@ def store(raw: bytes, actor=None, field: str = "photo") -> Photo:
         with Image.open(io.BytesIO(raw)) as image:
             if image.format not in ACCEPTED:
                 raise DomainError(_("Please send a JPEG, PNG or WebP photo."), field=field)
+            if filename is not None and EXTENSIONS[extension] != image.format:
+                raise DomainError(
+                    _(
+                        "%(name)s: the name does not match the picture inside; please send it as taken.",
+                        name=filename[-60:],
+                    ),
+                    field=field,
+                )
             image.load()
             picture = ImageOps.exif_transpose(image).convert("RGB")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):

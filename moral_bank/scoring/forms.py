@@ -130,6 +130,21 @@ class SettingsForm(FlaskForm):
         validate_choice=False,
     )
 
+    claims_per_day = StringField(
+        _l("Self-reports a household may send a day"),
+        validators=[Optional(), max_length(2)],
+        render_kw={"inputmode": "numeric"},
+        description=_l("1 to 20; stops a household flooding the reviewers."),
+    )
+    claims_two_step = RadioField(
+        _l("Review of self-reports"),
+        choices=[
+            SelectChoice("off", _l("One step: the household's scorer or a unit admin")),
+            SelectChoice("on", _l("Two steps: the household's scorer first, then a unit admin")),
+        ],
+        validate_choice=False,
+    )
+
 
 class AssignForm(FlaskForm):
     scorer = SelectField(_l("Scorer"), choices=[], validate_choice=False)

@@ -94,6 +94,7 @@ class UnitSettings(db.Model):
         CheckConstraint("name_privacy IN ('masked', 'full')", name="name_privacy"),
         CheckConstraint("pin_threshold >= 0", name="pin_threshold_not_negative"),
         CheckConstraint("black_list_threshold >= 1", name="black_list_threshold_positive"),
+        CheckConstraint("claims_per_day BETWEEN 1 AND 20", name="claims_per_day_range"),
     )
 
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
@@ -105,6 +106,10 @@ class UnitSettings(db.Model):
     # Off the public roll unless the unit turns it on; admins always see it.
     black_list_public: Mapped[bool] = mapped_column(default=False, server_default=false())
     black_list_threshold: Mapped[int] = mapped_column(default=10, server_default="10")
+    # Residents' self-reports: two-step review (the scorer, then the unit admin), and how many a
+    # household may send in one day.
+    claims_two_step: Mapped[bool] = mapped_column(default=False, server_default=false())
+    claims_per_day: Mapped[int] = mapped_column(default=3, server_default="3")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

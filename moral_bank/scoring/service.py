@@ -21,6 +21,7 @@ PIN_THRESHOLD = 200  # a redemption above this many points needs the household's
 # Deductions run from 2 to 30 points each: 10 in a period is one serious deduction or several small ones,
 # never a single slip of 2 to 5 points (see README, the red and black list).
 BLACK_LIST_THRESHOLD = 10
+CLAIMS_PER_DAY = 3  # a household's self-reports a day: enough for real deeds, too few to flood the reviewers
 
 
 # --- rubric ------------------------------------------------------------------------
@@ -139,6 +140,8 @@ def _default_settings(unit: Unit) -> UnitSettings:
         pin_threshold=PIN_THRESHOLD,
         black_list_public=False,
         black_list_threshold=BLACK_LIST_THRESHOLD,
+        claims_two_step=False,
+        claims_per_day=CLAIMS_PER_DAY,
     )
 
 
@@ -147,12 +150,21 @@ def settings_for(unit: Unit) -> UnitSettings:
     return found if found is not None else _default_settings(unit)
 
 
-SETTINGS = ("notice_days", "name_privacy", "pin_threshold", "black_list_public", "black_list_threshold")
+SETTINGS = (
+    "notice_days",
+    "name_privacy",
+    "pin_threshold",
+    "black_list_public",
+    "black_list_threshold",
+    "claims_two_step",
+    "claims_per_day",
+)
 
 
 def update_settings(unit: Unit, changes: dict, actor=None) -> UnitSettings:
     """Change notice_days (0–30), name_privacy ('masked' or 'full'), pin_threshold (points),
-    black_list_public (true/false) and/or black_list_threshold (points, 1–10000)."""
+    black_list_public (true/false), black_list_threshold (points, 1–10000), claims_two_step
+    (true/false) and/or claims_per_day (self-reports a household may send a day, 1–20)."""
     errors = []
     unknown = sorted(set(changes) - set(SETTINGS))
     for key in unknown:
@@ -175,6 +187,15 @@ def update_settings(unit: Unit, changes: dict, actor=None) -> UnitSettings:
     ):
         errors.append(
             ("black_list_threshold", _("The black list threshold is a whole number of points from 1 to 10000."))
+        )
+    if "claims_two_step" in changes and not isinstance(changes["claims_two_step"], bool):
+        errors.append(("claims_two_step", _("Say whether self-reports are reviewed in two steps: yes or no.")))
+    per_day = changes.get("claims_per_day")
+    if "claims_per_day" in changes and (
+        isinstance(per_day, bool) or not isinstance(per_day, int) or not 1 <= per_day <= 20
+    ):
+        errors.append(
+            ("claims_per_day", _("The self-reports a household may send a day: a whole number from 1 to 20."))
         )
     raise_field_errors(errors)
     if unit.kind not in MORAL_BANK_KINDS:

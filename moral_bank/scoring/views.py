@@ -423,6 +423,8 @@ def settings_page(unit_id: int):
             "pin_threshold": str(current.pin_threshold),
             "black_list_threshold": str(current.black_list_threshold),
             "black_list_public": "on" if current.black_list_public else "off",
+            "claims_per_day": str(current.claims_per_day),
+            "claims_two_step": "on" if current.claims_two_step else "off",
         }
     )
     if form.validate_on_submit():
@@ -432,11 +434,17 @@ def settings_page(unit_id: int):
                 ("notice_days", form.notice_days.data.strip()),
                 ("pin_threshold", form.pin_threshold.data.strip()),
                 ("black_list_threshold", form.black_list_threshold.data.strip()),
+                ("claims_per_day", (form.claims_per_day.data or "").strip()),
             )
         }
+        if changes["claims_per_day"] == "":  # left out (an older form): unchanged
+            del changes["claims_per_day"]
         changes["name_privacy"] = form.name_privacy.data
         answer = form.black_list_public.data
         changes["black_list_public"] = {"on": True, "off": False}.get(answer, answer)  # anything else: refused
+        answer = form.claims_two_step.data
+        if answer is not None:
+            changes["claims_two_step"] = {"on": True, "off": False}.get(answer, answer)
         if saved(form, lambda: service.update_settings(unit, changes, current_user), _("Settings saved.")):
             return redirect(url_for("scoring.settings_page", unit_id=unit.id))
     status = 422 if form.errors or form.form_errors else 200
