@@ -13,6 +13,7 @@ from ..core.time import today
 from ..core.views import apply_form_error, commit_or_flash
 from ..households.models import Household
 from ..scoring import service as scoring
+from ..scoring.views import deed_fields
 from ..units.models import Unit
 from . import service
 from .forms import ClaimForm, ClaimReviewForm
@@ -61,7 +62,7 @@ def new(household_id: int):
             service.report(household, fields, uploads(), current_user)
         except DomainError as exc:
             db.session.rollback()
-            apply_form_error(form, _form_fields(exc))
+            apply_form_error(form, deed_fields(exc))
         else:
             db.session.commit()
             flash(_("Thank you! Your report goes to the reviewers; you can follow it here."), "success")
@@ -141,16 +142,6 @@ def review(claim_id: int):
         for messages in form.errors.values():
             flash(" ".join(str(m) for m in messages), "error")
     return redirect(url_for("claims.queue", unit_id=claim.unit_id))
-
-
-def _form_fields(exc: DomainError) -> DomainError:
-    """The service names 'date'; the form calls it happened_on."""
-    fields = getattr(exc, "fields", None)
-    if fields and "date" in fields:
-        fields["happened_on"] = fields.pop("date")
-    elif exc.field == "date":
-        exc.field = "happened_on"
-    return exc
 
 
 @bp.get("/claims/photos/<token>")

@@ -363,7 +363,7 @@ def record_deed(household_id: int):
             )
         except DomainError as exc:
             db.session.rollback()
-            apply_form_error(form, _deed_fields(exc))
+            apply_form_error(form, deed_fields(exc))
         else:
             db.session.commit()
             flash(_("Deed recorded; it goes to the unit admin for review."), "success")
@@ -381,8 +381,8 @@ def _deed_choice(category) -> str:
     return _("%(name)s (award, up to %(max)s)", name=category.name, max=category.max_points)
 
 
-def _deed_fields(exc: DomainError) -> DomainError:
-    """The service names 'date'; the form calls it happened_on."""
+def deed_fields(exc: DomainError) -> DomainError:
+    """The service names 'date'; the deed forms (and the self-report form) call it happened_on."""
     fields = getattr(exc, "fields", None)
     if fields and "date" in fields:
         fields["happened_on"] = fields.pop("date")
