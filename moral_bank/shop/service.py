@@ -14,7 +14,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, func, select
@@ -293,10 +293,16 @@ def _move(
             "created_at": utcnow(),
         },
     )
-    loaded = db.session.identity_map.get(db.session.identity_key(Item, (item_id,)))
-    if loaded is not None:
-        db.session.expire(loaded, ["stock"])
+    _expire_stock(item_id)
     return stock_after
+
+
+def _expire_stock(*item_ids: int) -> None:
+    """Loaded items must not show an old stock after a plain UPDATE."""
+    for item_id in item_ids:
+        loaded = db.session.identity_map.get(db.session.identity_key(Item, (item_id,)))
+        if loaded is not None:
+            db.session.expire(loaded, ["stock"])
 
 
 def move_stock(item: Item, kind: str, qty, reason: str, actor) -> StockMovement | None:
@@ -583,6 +589,9 @@ def redeem(
         "created_at": utcnow(),
         "void_reason": "",
     }
+    memo = "、".join(f"{items[i].name}×{q}" for i, q in wanted)
+    if conn.dialect.name == "postgresql":
+        return _redeem_pg(conn, fields, items, wanted, account_id, shop, household, memo, phone)
     claim = _CLAIM[conn.dialect.name]
     redemption_id = conn.execute(claim, {**fields, "balance_after": 0}).scalar()
     if redemption_id is None:  # a double tap or a retry, at this moment or earlier: that one stands
@@ -609,7 +618,7 @@ def redeem(
             "redemption",
             f"redemption:{redemption_id}",
             ("redemption", redemption_id),
-            "、".join(f"{items[i].name}×{q}" for i, q in wanted),
+            memo,
             actor_id,
         )
     except InsufficientBalance:
@@ -639,6 +648,70 @@ def redeem(
     for item_id, qty in wanted:
         _move(item_id, items[item_id].name, -qty, "redemption", "", actor_id, redemption_id)
     return redemption, True
+
+
+def _redeem_pg(conn, fields, items, wanted, account_id, shop, household, memo, phone) -> tuple[Redemption, bool]:
+    """redeem()'s writes on PostgreSQL: one statement (checkout_pg.CHECKOUT), then the same answers."""
+    from .checkout_pg import CHECKOUT
+
+    total = fields["total"]
+    row = conn.execute(
+        CHECKOUT,
+        {
+            "from_id": account_id,
+            "to_id": shop.account_id,
+            "n": total,
+            "shop_id": shop.id,
+            "household_id": household.id,
+            "unit_id": household.unit_id,
+            "actor_id": fields["clerk_id"],
+            "key": fields["idempotency_key"],
+            "digest": fields["digest"],
+            "via": fields["via"],
+            "card_id": fields["card_id"],
+            "now": fields["created_at"],
+            "memo": memo[:500],
+            "ip": (request.remote_addr or "") if has_request_context() else "cli",
+            "item_ids": [i for i, _q in wanted],
+            "names": [items[i].name for i, _q in wanted],
+            "qtys": [q for _i, q in wanted],
+            "prices": [items[i].price for i, _q in wanted],
+        },
+    ).one()
+    if row.redemption_id is None:  # the key was claimed before, or the balance is short
+        earlier = _earlier(fields["idempotency_key"], fields["digest"])
+        if earlier is None and row.balance_before < total:
+            raise _short(row.balance_before, total)
+        if earlier is None:
+            raise Conflict(_("This checkout is being confirmed at this moment; look at the receipts."))
+        return earlier, False
+    moved = set(row.moved_items or ())
+    for item_id, _qty in wanted:
+        if item_id not in moved:  # the request rolls back what the statement wrote
+            left = conn.execute(select(Item.stock).where(Item.id == item_id)).scalar()
+            raise InsufficientStock(
+                _("Only %(left)s of %(name)s left in stock.", left=left, name=items[item_id].name),
+                field=f"item_{item_id}",
+            )
+    if phone is not None:
+        cards.consume(phone)
+    ledger.expire_balances(account_id, shop.account_id)
+    _expire_stock(*(i for i, _q in wanted))
+    lines = [
+        RedemptionLine(
+            id=line_id, redemption_id=row.redemption_id, item_id=i, name=items[i].name, qty=q, price=items[i].price
+        )
+        for line_id, (i, q) in zip(row.line_ids, wanted, strict=True)
+    ]
+    redemption = Redemption(
+        id=row.redemption_id,
+        **fields,
+        transfer_id=row.transfer_id,
+        balance_after=row.balance_before - total,
+        voided_at=None,
+        voided_by_id=None,
+    )
+    return _as_loaded(redemption, lines), True
 
 
 def _as_loaded(redemption: Redemption, lines: list[RedemptionLine]) -> Redemption:
