@@ -242,15 +242,25 @@ _TAKE = (
     .returning(_ITEMS.c.stock)
 )
 _INSERT_MOVEMENT = StockMovement.__table__.insert()
-_CART_ITEMS = select(_ITEMS.c.id, _ITEMS.c.shop_id, _ITEMS.c.name, _ITEMS.c.price, _ITEMS.c.active).where(
-    _ITEMS.c.id.in_(bindparam("ids", expanding=True))
-)
 _SETTINGS = UnitSettings.__table__
-_ACCOUNT_AND_THRESHOLD = (
-    select(Account.__table__.c.id, func.coalesce(_SETTINGS.c.pin_threshold, PIN_THRESHOLD))
-    .outerjoin(_SETTINGS, _SETTINGS.c.unit_id == bindparam("unit_id"))
-    .where(Account.__table__.c.household_id == bindparam("household_id"))
-)
+_ACCOUNTS = Account.__table__
+# The cart's items with, on each row, the household's account and the unit's PIN threshold: one
+# query (one round trip) for everything the checkout reads before it writes.
+_CART = select(
+    _ITEMS.c.id,
+    _ITEMS.c.shop_id,
+    _ITEMS.c.name,
+    _ITEMS.c.price,
+    _ITEMS.c.active,
+    select(_ACCOUNTS.c.id)
+    .where(_ACCOUNTS.c.household_id == bindparam("household_id"))
+    .scalar_subquery()
+    .label("account_id"),
+    func.coalesce(
+        select(_SETTINGS.c.pin_threshold).where(_SETTINGS.c.unit_id == bindparam("unit_id")).scalar_subquery(),
+        PIN_THRESHOLD,
+    ).label("threshold"),
+).where(_ITEMS.c.id.in_(bindparam("ids", expanding=True)))
 # The redemption row claims the Idempotency-Key: a second request with the key inserts nothing (on
 # PostgreSQL it waits for the first to commit or roll back) and gets the first redemption instead.
 _CLAIM = {
@@ -558,9 +568,10 @@ def redeem(
     _check_household(shop, household)
     # Plain rows, not ORM objects: this is the checkout's hot path.
     conn = db.session.connection()  # the same transaction, without the ORM's per-statement work
-    items = {
-        row.id: row for row in conn.execute(_CART_ITEMS, {"ids": [i for i, _q in wanted]}) if row.shop_id == shop.id
-    }
+    rows = conn.execute(
+        _CART, {"ids": [i for i, _q in wanted], "household_id": household.id, "unit_id": household.unit_id}
+    ).all()
+    items = {row.id: row for row in rows if row.shop_id == shop.id}
     errors = []
     for n, (item_id, _qty) in enumerate(wanted):
         item = items.get(item_id)
@@ -570,9 +581,7 @@ def redeem(
             errors.append((f"item_{item_id}", _("%(name)s is no longer sold.", name=item.name)))
     raise_field_errors(errors)
     total = sum(items[i].price * q for i, q in wanted)
-    account_id, threshold = conn.execute(
-        _ACCOUNT_AND_THRESHOLD, {"household_id": household.id, "unit_id": household.unit_id}
-    ).one()
+    account_id, threshold = rows[0].account_id, rows[0].threshold
     take_write_lock()
     if total > threshold:
         check_pin(household, pin)
