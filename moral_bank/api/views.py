@@ -579,11 +579,15 @@ def create_redemption():
     claimed, or here when the card is refused: a phone QR works once, a card may be replaced since)."""
     body = _json_body()
     shop_id = body.get("shop_id")
-    found_shop = _shop(shop_id if isinstance(shop_id, int) and not isinstance(shop_id, bool) else 0)
+    # Light rows, not ORM objects, for the shop and the card: this is the checkout's hot path.
+    found_shop = shop.shop_ref(shop_id) if isinstance(shop_id, int) and not isinstance(shop_id, bool) else None
+    if found_shop is None:
+        raise NotFound(_("No shop has this id."), field="shop_id")
+    shop.require_clerk(found_shop, current_user)
     key = request.headers.get("Idempotency-Key", "")
     code = body.get("card") if isinstance(body.get("card"), str) else ""
     try:
-        found = cards.resolve(code)
+        found = cards.resolve_ref(code)
     except DomainError:
         earlier = shop.replay(found_shop, key, body.get("lines"))
         if earlier is not None:

@@ -19,7 +19,7 @@ from ..core.db import db, utcnow
 from ..core.errors import Conflict, DomainError
 from ..households.models import Household, mask_name
 from ..ledger import service as ledger
-from ..units.models import Unit
+from ..units.models import Unit, UnitRef
 from .models import Card, PhoneQrUse
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
@@ -106,7 +106,8 @@ def phone_token(household: Household) -> str:
     return PHONE_PREFIX + _phone_serializer().dumps([household.id, secrets.token_hex(8)])
 
 
-def _resolve_phone(token: str) -> Resolved:
+def _phone_household_id(token: str) -> tuple[int, str]:
+    """A phone QR's (household id, nonce), refused when expired, forged or used."""
     try:
         household_id, nonce = _phone_serializer().loads(token, max_age=current_app.config["PHONE_QR_SECONDS"])
     except SignatureExpired:
@@ -117,6 +118,11 @@ def _resolve_phone(token: str) -> Resolved:
         raise CardRefused(_("This is not one of our cards."), field="code") from None
     if db.session.scalar(select(PhoneQrUse.id).where(PhoneQrUse.nonce == nonce)) is not None:
         raise CardRefused(_("This phone code has been used already."), field="code")
+    return household_id, nonce
+
+
+def _resolve_phone(token: str) -> Resolved:
+    household_id, nonce = _phone_household_id(token)
     household = db.session.get(Household, household_id)
     if household is None:
         raise CardRefused(_("This is not one of our cards."), field="code")
@@ -143,35 +149,109 @@ _BY_VERSION = (
     .where(Card.household_id == bindparam("household_id"), Card.version == bindparam("version"))
     .options(_WITH_HOUSEHOLD)
 )
+_HOUSEHOLDS, _UNITS, _CARDS = Household.__table__, Unit.__table__, Card.__table__
+_REF_COLUMNS = (
+    _HOUSEHOLDS.c.id.label("household_id"),
+    _HOUSEHOLDS.c.unit_id,
+    _UNITS.c.path.label("unit_path"),
+    _UNITS.c.name.label("unit_name"),
+)
+_REF_BY_HOUSEHOLD = (
+    select(*_REF_COLUMNS)
+    .join(_UNITS, _UNITS.c.id == _HOUSEHOLDS.c.unit_id)
+    .where(_HOUSEHOLDS.c.id == bindparam("household_id"))
+)
+_REF_CARD = (
+    select(_CARDS.c.id.label("card_id"), _CARDS.c.revoked_at, *_REF_COLUMNS)
+    .join(_HOUSEHOLDS, _HOUSEHOLDS.c.id == _CARDS.c.household_id)
+    .join(_UNITS, _UNITS.c.id == _HOUSEHOLDS.c.unit_id)
+)
+_REF_BY_SHORT_CODE = _REF_CARD.where(_CARDS.c.short_code == bindparam("short"))
+_REF_BY_VERSION = _REF_CARD.where(
+    _CARDS.c.household_id == bindparam("household_id"), _CARDS.c.version == bindparam("version")
+)
 
 
-def resolve(code: str) -> Resolved:
-    """A scanned token (or the URL holding it) or a typed short code → the household, if the card is valid."""
+def _parse(code: str) -> tuple[str, object]:
+    """A scanned token (or the URL holding it) or a typed short code → ("phone", token), ("short",
+    code) or ("signed", (household id, version)); refused when it cannot be one of our cards."""
     text = (code or "").strip()
     if not text or len(text) > 300:
         raise DomainError(_("Scan the card, or type the 8-character code under the QR."), field="code")
     if "/c/" in text:
         text = text.rsplit("/c/", 1)[1].split("?")[0]
     if text.startswith(PHONE_PREFIX):
-        return _resolve_phone(text[len(PHONE_PREFIX) :])
+        return "phone", text[len(PHONE_PREFIX) :]
     short = normalize(text)
     if len(short) == 8:
         if not set(short) <= set(ALPHABET) or not luhn.is_valid(short, ALPHABET):
             raise CardRefused(_("This code is not right; please check it against the card."), field="code")
-        card = db.session.scalar(_BY_SHORT_CODE, {"short": short})
-        if card is None:
-            raise CardRefused(_("No card has this code."), field="code")
+        return "short", short
+    try:
+        household_id, version = _serializer().loads(text)
+    except (BadSignature, ValueError, TypeError):
+        raise CardRefused(_("This is not one of our cards."), field="code") from None
+    return "signed", (household_id, version)
+
+
+def _unknown(how: str) -> CardRefused:
+    if how == "short":
+        return CardRefused(_("No card has this code."), field="code")
+    return CardRefused(_("This is not one of our cards."), field="code")
+
+
+def _revoked() -> CardRefused:
+    return CardRefused(_("This card has been replaced by a newer one and no longer works."), field="code")
+
+
+def resolve(code: str) -> Resolved:
+    """A scanned token (or the URL holding it) or a typed short code → the household, if the card is valid."""
+    how, value = _parse(code)
+    if how == "phone":
+        return _resolve_phone(value)
+    if how == "short":
+        card = db.session.scalar(_BY_SHORT_CODE, {"short": value})
     else:
-        try:
-            household_id, version = _serializer().loads(text)
-        except (BadSignature, ValueError, TypeError):
-            raise CardRefused(_("This is not one of our cards."), field="code") from None
-        card = db.session.scalar(_BY_VERSION, {"household_id": household_id, "version": version})
-        if card is None:
-            raise CardRefused(_("This is not one of our cards."), field="code")
+        card = db.session.scalar(_BY_VERSION, {"household_id": value[0], "version": value[1]})
+    if card is None:
+        raise _unknown(how)
     if card.revoked_at is not None:
-        raise CardRefused(_("This card has been replaced by a newer one and no longer works."), field="code")
+        raise _revoked()
     return Resolved(card.household, card)
+
+
+@dataclass(frozen=True)
+class HouseholdRef:
+    """What a checkout needs of a household, read without the ORM (its hot path)."""
+
+    id: int
+    unit_id: int
+    unit: UnitRef
+
+
+@dataclass(frozen=True)
+class CardRef:
+    id: int
+
+
+def resolve_ref(code: str) -> Resolved:
+    """resolve() for a checkout: the same checks and refusals, one Core query, light rows
+    (HouseholdRef, CardRef) instead of ORM objects."""
+    how, value = _parse(code)
+    nonce = None
+    if how == "phone":
+        household_id, nonce = _phone_household_id(value)
+        row = db.session.execute(_REF_BY_HOUSEHOLD, {"household_id": household_id}).first()
+    elif how == "short":
+        row = db.session.execute(_REF_BY_SHORT_CODE, {"short": value}).first()
+    else:
+        row = db.session.execute(_REF_BY_VERSION, {"household_id": value[0], "version": value[1]}).first()
+    if row is None:
+        raise _unknown(how)
+    if how != "phone" and row.revoked_at is not None:
+        raise _revoked()
+    household = HouseholdRef(row.household_id, row.unit_id, UnitRef(row.unit_id, row.unit_path, row.unit_name))
+    return Resolved(household, None if how == "phone" else CardRef(row.card_id), nonce)
 
 
 def public_view(household: Household) -> dict:

@@ -43,7 +43,7 @@ from ..ledger.models import Account
 from ..scoring.models import UnitSettings
 from ..scoring.service import PIN_THRESHOLD, settings_for
 from ..units import service as units
-from ..units.models import Unit
+from ..units.models import Unit, UnitRef
 from .models import Item, Redemption, RedemptionLine, Shop, StockMovement, shop_unit
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,120}$")
@@ -145,6 +145,42 @@ def shops_of(unit: Unit) -> list[Shop]:
 def serves(shop: Shop, household: Household) -> bool:
     path = household.unit.path
     return path.startswith(shop.unit.path) or any(path.startswith(u.path) for u in shop.served)
+
+
+@dataclass(frozen=True)
+class ShopRef:
+    """What a checkout needs of a shop, read without the ORM (its hot path); `served` as Shop's."""
+
+    id: int
+    unit_id: int
+    account_id: int
+    active: bool
+    unit: UnitRef
+
+    @property
+    def served(self) -> list[UnitRef]:
+        return [UnitRef(*row) for row in db.session.execute(_SERVED_UNITS, {"shop_id": self.id})]
+
+
+_UNITS = Unit.__table__
+_SHOP_REF = (
+    select(Shop.__table__.c.id, Shop.__table__.c.unit_id, Shop.__table__.c.account_id, Shop.__table__.c.active)
+    .add_columns(_UNITS.c.path, _UNITS.c.name)
+    .join(_UNITS, _UNITS.c.id == Shop.__table__.c.unit_id)
+    .where(Shop.__table__.c.id == bindparam("shop_id"))
+)
+_SERVED_UNITS = (
+    select(_UNITS.c.id, _UNITS.c.path, _UNITS.c.name)
+    .join(shop_unit, shop_unit.c.unit_id == _UNITS.c.id)
+    .where(shop_unit.c.shop_id == bindparam("shop_id"))
+)
+
+
+def shop_ref(shop_id: int) -> ShopRef | None:
+    row = db.session.execute(_SHOP_REF, {"shop_id": shop_id}).first()
+    if row is None:
+        return None
+    return ShopRef(row.id, row.unit_id, row.account_id, row.active, UnitRef(row.unit_id, row.path, row.name))
 
 
 def require_clerk(shop: Shop, actor) -> None:
@@ -584,7 +620,7 @@ def redeem(
     account_id, threshold = rows[0].account_id, rows[0].threshold
     take_write_lock()
     if total > threshold:
-        check_pin(household, pin)
+        check_pin(db.session.get(Household, household.id), pin)  # the ORM household (a HouseholdRef here from the API)
     actor_id = getattr(actor, "id", None)
     fields = {
         "shop_id": shop.id,
