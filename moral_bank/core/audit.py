@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import UTCDateTime, db, utcnow
@@ -12,14 +12,17 @@ from .db import UTCDateTime, db, utcnow
 
 class AuditLog(db.Model):
     __tablename__ = "audit_log"
+    # One index, for a unit's trail by time: every state change writes a row, and each index is one
+    # more page written.
+    __table_args__ = (Index("ix_audit_log_unit_id_at", "unit_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     action: Mapped[str] = mapped_column(String(60))
     object_type: Mapped[str] = mapped_column(String(40), default="")
     object_id: Mapped[int | None]
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     ip: Mapped[str] = mapped_column(String(45), default="")
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
