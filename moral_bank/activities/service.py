@@ -32,6 +32,18 @@ from .models import Activity, Signup, activity_unit
 TITLE_MAX, PLACE_MAX, DESCRIPTION_MAX, MEMBER_MAX = 120, 120, 2000, 50
 CAPACITY_MAX = 1000
 RECENT = timedelta(days=90)  # closed activities stay on the public list this long
+FIELDS = (
+    "title",
+    "description",
+    "place",
+    "starts_at",
+    "ends_at",
+    "signup_deadline",
+    "capacity",
+    "category",
+    "points",
+    "served",
+)
 
 
 # --- reach and roles --------------------------------------------------------------------------
@@ -263,6 +275,10 @@ def sign_up(activity: Activity, household: Household, actor, member_name: str = 
     if created:
         audit.record("activity.sign_up", signup, actor=actor, unit_id=household.unit_id, activity=activity.id)
     return signup, created
+
+
+def deadline_passed(activity: Activity) -> bool:
+    return utcnow() >= activity.signup_deadline
 
 
 def cancel(activity: Activity, household: Household, actor) -> None:
