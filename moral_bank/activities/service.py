@@ -105,7 +105,7 @@ def _moment(value, name: str, errors: list) -> datetime | None:
             value = datetime.fromisoformat(value.strip())
         except ValueError:
             value = None
-    if not isinstance(value, datetime):
+    if not isinstance(value, datetime) or not 2000 <= value.year <= 2100:  # no overflow at the ends
         errors.append((name, _("Give the date and time as YYYY-MM-DD HH:MM.")))
         return None
     return value if value.tzinfo else value.replace(tzinfo=zone())
@@ -250,8 +250,11 @@ def take_place(activity: Activity, household: Household, actor, member_name: str
             )
             db.session.add(signup)
             db.session.flush()
-    except IntegrityError:
-        return signup_of(activity, household), False
+    except IntegrityError:  # the same household signed up at the same moment
+        earlier = signup_of(activity, household)
+        if earlier is None:  # not that: the CHECK on the counter, which the guard should have kept
+            raise Conflict(_("Sorry, this activity is full.")) from None
+        return earlier, False
     db.session.refresh(activity)
     return signup, True
 

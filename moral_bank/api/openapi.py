@@ -358,7 +358,7 @@ ACTIVITY = {
         "served": {"type": "array", "items": {"type": "string"}},
         "url": {"type": "string"},
         "my_signup": {
-            "allOf": [_SIGNUP],
+            **SIGNUP,
             "nullable": True,
             "description": "for a resident caller: their household's sign-up, or null",
         },
