@@ -3,9 +3,11 @@ window), checking households in (the QR scanned by a resident, or the organizer 
 using the list), and closing the activity, which records a deed per attending household through
 `scoring.deeds`, so the points still go review → notice → post."""
 
+import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import segno
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -47,6 +49,15 @@ def checkin_token(activity: Activity, at: datetime | None = None) -> str:
 
 def checkin_url(activity: Activity, at: datetime | None = None) -> str:
     return url_for("activities.check_in", activity_id=activity.id, t=checkin_token(activity, at), _external=True)
+
+
+def checkin_svg(activity: Activity) -> bytes:
+    """The QR of this window's check-in URL as an SVG file (for an <img>: it needs the xmlns)."""
+    out = io.BytesIO()
+    segno.make(checkin_url(activity), error="m", boost_error=False).save(
+        out, kind="svg", scale=8, border=4, omitsize=True, xmldecl=False
+    )
+    return out.getvalue()
 
 
 def read_token(activity: Activity, token, at: datetime | None = None) -> None:

@@ -4,6 +4,7 @@ at the event, and the organizer's closing turns attendance into deeds."""
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,7 +21,10 @@ activity_unit = Table(
     Column("unit_id", ForeignKey("unit.id"), primary_key=True, index=True),
 )
 
-ACTIVITY_STATUS_LABELS = {"open": _l("Open"), "closed": _l("Closed")}
+ACTIVITY_STATUS_LABELS = {
+    "open": lazy_pgettext("activity status", "Open"),
+    "closed": lazy_pgettext("activity status", "Closed"),
+}
 SIGNUP_STATUS_LABELS = {
     "signed_up": _l("Signed up"),
     "attended": _l("Checked in"),

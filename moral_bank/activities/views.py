@@ -8,7 +8,6 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..cards.service import qr_svg
 from ..core.db import db
 from ..core.errors import DomainError
 from ..core.forms import ActionForm
@@ -163,7 +162,7 @@ def qr_svg_image(activity_id: int):
     activity = _managed(activity_id)
     if not attendance.checkin_open(activity):
         abort(404)
-    response = make_response(str(qr_svg(attendance.checkin_url(activity), 8)))
+    response = make_response(attendance.checkin_svg(activity))
     response.headers["Content-Type"] = "image/svg+xml"
     response.headers["Cache-Control"] = "no-store"
     return response
