@@ -500,3 +500,14 @@ def test_signups_are_unique_per_household(village):
         db.session.add(Signup(activity_id=activity.id, household_id=village.h1.id))
         db.session.flush()
     db.session.rollback()
+
+
+def test_the_demo_has_an_open_activity_with_sign_ups_and_a_closed_one_with_attendance(runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    listed = db.session.scalars(select(Activity).order_by(Activity.id)).all()
+    assert [(a.status, a.signed_up) for a in listed] == [("open", 4), ("closed", 5)]
+    closed = attendance.signups(listed[1])
+    assert sorted(s.status for s in closed) == ["attended"] * 4 + ["no_show"]
+    assert all(s.deed.status == "approved" for s in closed if s.status == "attended")
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0  # twice: nothing new
+    assert db.session.scalar(select(func.count(Activity.id))) == 2
