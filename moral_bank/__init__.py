@@ -31,6 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     web.init_app(app)
 
+    from .activities.views import bp as activities_bp
     from .admin.views import bp as users_bp
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
@@ -70,6 +71,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         incidents_bp,
         dashboards_bp,
         engagement_bp,
+        activities_bp,
         api_bp,
     ):
         app.register_blueprint(bp)

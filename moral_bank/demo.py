@@ -6,6 +6,8 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
+from .activities import attendance
+from .activities import service as activities
 from .admin import service as admin
 from .auth import pins
 from .auth import service as auth
@@ -347,6 +349,7 @@ def seed() -> list[tuple[str, str, str, str]]:
     seed_announcements(auth.by_username("shanzhong"))
     resident = auth.by_username("wangsibao")
     seed_claims(resident)
+    seed_activities(village, auth.by_username("shanzhong"))
     if resident.phone is None:
         pins.set_pin(resident.member, RESIDENT_PHONE, RESIDENT_PIN, auth.by_username("shanzhong"))
     return LOGINS
@@ -360,6 +363,56 @@ def seed_claims(resident) -> None:
     day = (time.today() - timedelta(days=1)).isoformat()
     fields = {"category": "neighbours", "date": day, "text": "帮邻居刘大娘收玉米，扛了二十袋", "witness": "刘玉兰"}
     claims.report(household, fields, [], resident)
+
+
+def _at(days: int, hour: int):
+    """A local time `days` from today at `hour`:00."""
+    day = time.today() + timedelta(days=days)
+    return time.now_local().replace(year=day.year, month=day.month, day=day.day, hour=hour, minute=0, second=0)
+
+
+def seed_activities(village, head) -> None:
+    """An open volunteer activity with a few households signed up (王四保's is not: try it), and one held
+    last week, closed with four households come (their deeds wait for the notice board) and one no-show."""
+    if activities.posted_on(village):
+        return
+    fields = {"place": "山中村敬老院", "capacity": 12, "points": 8, "category": "filial"}
+    coming = activities.post(
+        village,
+        {
+            **fields,
+            "title": "重阳节敬老院慰问",
+            "description": "打扫院子、陪老人聊天，中午一起包饺子。",
+            "starts_at": _at(3, 9),
+            "ends_at": _at(3, 12),
+            "signup_deadline": _at(2, 18),
+        },
+        head,
+    )
+    for code, name in (("SZ002", ""), ("SZ003", "李秀英"), ("SZ004", ""), ("SZ005", "")):
+        activities.sign_up(coming, households.by_code(village, code), head, name)
+    held = activities.post(
+        village,
+        {
+            **fields,
+            "title": "村道清扫志愿活动",
+            "place": "村委会门口集合",
+            "points": 5,
+            "category": "hygiene",
+            "description": "清扫主村道和文化广场，工具由村委会准备。",
+            "starts_at": _at(1, 8),
+            "ends_at": _at(1, 10),
+        },
+        head,
+    )
+    came = ("SZ001", "SZ003", "SZ006", "SZ007")
+    for code in (*came, "SZ008"):
+        activities.sign_up(held, households.by_code(village, code), head)
+    held.starts_at, held.ends_at = _at(-5, 8), _at(-5, 10)  # set here: the service refuses a past start
+    held.signup_deadline = held.starts_at
+    for code in came:
+        attendance.check_in(held, households.by_code(village, code), head, "list")
+    attendance.close(held, head)
 
 
 @click.command("seed-demo")

@@ -1,5 +1,6 @@
 """Import every model so metadata is complete (migrations, create_all)."""
 
+from .activities.models import Activity, Signup  # noqa: F401
 from .auth.models import ApiToken, RoleAssignment, User  # noqa: F401
 from .cards.models import Card, PhoneQrUse  # noqa: F401
 from .claims.models import Claim, ClaimPhoto  # noqa: F401

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from moral_bank import create_app
+from moral_bank.activities.models import Activity
 from moral_bank.auth import service as auth
 from moral_bank.cards import service as cards
 from moral_bank.claims.models import Claim
@@ -18,7 +19,7 @@ from moral_bank.scoring import notices
 from moral_bank.shop import service as shop
 
 from . import factories
-from .test_permissions import _announcement, _claims, _incident, _shop_args, _shops, endpoints
+from .test_permissions import _activities, _announcement, _claims, _incident, _shop_args, _shops, endpoints
 
 # Field names the app's forms and API read, plus a few it never heard of.
 FIELDS = [
@@ -116,6 +117,15 @@ FIELDS = [
     "photos",
     "claims_per_day",
     "claims_two_step",
+    "description",
+    "place",
+    "starts_at",
+    "ends_at",
+    "signup_deadline",
+    "capacity",
+    "member_name",
+    "attended",
+    "t",
     "zzz",
 ]
 TEXT = st.one_of(
@@ -181,6 +191,8 @@ def url(app, world, endpoint: str) -> str:
             values["token"] = doorplate.token_of(world.h1.id, cards.current(world.h1).version)
     _claims(world)
     values["claim_id"] = db.session.scalar(select(Claim.id).where(Claim.household_id == world.h1.id))
+    _activities(world)
+    values["activity_id"] = db.session.scalar(select(Activity.id).where(Activity.unit_id == world.village.id))
     if endpoint == "shop.cart":
         with app.test_request_context():
             cart = shop.Cart(values["shop_id"], world.h1.id, "card", None, "bad-input-cart")

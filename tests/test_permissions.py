@@ -1,14 +1,18 @@
 """Every route × every role: who may use it. A route missing from the table fails."""
 
+from datetime import timedelta
+
 import pytest
 from flask import url_for
 from sqlalchemy import select
 
 from moral_bank import create_app
+from moral_bank.activities import service as activities
+from moral_bank.activities.models import Activity
 from moral_bank.auth import service as auth
 from moral_bank.cards import service as cards
 from moral_bank.claims.models import Claim
-from moral_bank.core.db import db
+from moral_bank.core.db import db, utcnow
 from moral_bank.core.permissions import ADMINS, ANY_ROLE, STAFF
 from moral_bank.core.time import today
 from moral_bank.demo import DEED_CATEGORIES
@@ -186,6 +190,25 @@ EXPECTED = {
     "api.create_claim": frozenset({"resident"}),
     "api.household_claims": ANY,
     "api.review_claim": A | {"scorer"},
+    "activities.manage": A,
+    "activities.attendance_page": A,
+    "activities.add_household": A,
+    "activities.organizer_check_in": A,
+    "activities.qr_page": A,
+    "activities.qr_svg_image": A,
+    "activities.close": A,
+    "activities.detail": ANY,
+    "activities.sign_up": frozenset({"resident"}),
+    "activities.cancel": frozenset({"resident"}),
+    "activities.check_in": frozenset({"resident"}),
+    "activities.scan": frozenset({"resident"}),
+    "activities.public_list": PUBLIC,
+    "api.unit_activities": PUBLIC,
+    "api.post_activity": A,
+    "api.sign_up_activity": A | {"resident"},
+    "api.cancel_my_signup": frozenset({"resident"}),
+    "api.check_in_activity": A | {"resident"},
+    "api.close_activity": A,
 }
 
 # The same object routes pointed at another township's village: only the county admin reaches it.
@@ -278,6 +301,22 @@ OUTSIDE = {
     "claims.review",
     "api.household_claims",
     "api.review_claim",
+    "activities.manage",
+    "activities.attendance_page",
+    "activities.add_household",
+    "activities.organizer_check_in",
+    "activities.qr_page",
+    "activities.qr_svg_image",
+    "activities.close",
+    "activities.detail",
+    "activities.sign_up",
+    "activities.cancel",
+    "activities.check_in",
+    "api.post_activity",
+    "api.sign_up_activity",
+    "api.cancel_my_signup",
+    "api.check_in_activity",
+    "api.close_activity",
 }
 
 
@@ -322,6 +361,7 @@ def url_args(world, outside: bool) -> dict:
         "incident_id": db.session.scalar(select(Incident.id).where(Incident.unit_id == h.unit_id)),
         "announcement_id": db.session.scalar(select(Announcement.id).where(Announcement.unit_id == h.unit_id)),
         "claim_id": db.session.scalar(select(Claim.id).where(Claim.household_id == h.id)),
+        "activity_id": db.session.scalar(select(Activity.id).where(Activity.unit_id == h.unit_id)),
         **_shop_args(h),
     }
 
@@ -400,6 +440,7 @@ def make_world():
         _incident(village)
         _announcement(village)
     _claims(world)
+    _activities(world)
     db.session.commit()
     return world
 
@@ -418,6 +459,16 @@ def _claims(world) -> None:
         fields = {"happened_on": today(), "text": "帮邻居收玉米", "witness": "", "reported_on": today()}
         db.session.add(Claim(household=h, unit_id=h.unit_id, category=category, **fields))
     db.session.flush()
+
+
+def _activities(world) -> None:
+    """An open volunteer activity in each village, two days ahead (after _claims: it needs a category)."""
+    start = utcnow() + timedelta(days=2)
+    fields = {"title": "清扫村道", "place": "村委会", "starts_at": start, "ends_at": start + timedelta(hours=2)}
+    for village in (world.village, world.other_village):
+        activities.post(
+            village, {**fields, "capacity": 5, "points": 5, "category": "neighbours"}, world.users["county_admin"]
+        )
 
 
 def _incident(village) -> Incident:

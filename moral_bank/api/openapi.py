@@ -297,10 +297,210 @@ CLAIM_PATHS = {
 }
 
 
+_WHEN = {"type": "string", "format": "date-time"}
+ACTIVITY_IN = {
+    "type": "object",
+    "required": ["title", "place", "starts_at", "ends_at", "capacity", "points", "category"],
+    "properties": {
+        "title": {"type": "string", "maxLength": 120},
+        "description": {"type": "string", "maxLength": 2000},
+        "place": {"type": "string", "maxLength": 120},
+        "starts_at": {**_WHEN, "description": "ISO 8601; without a zone: the deployment's local time"},
+        "ends_at": _WHEN,
+        "signup_deadline": {**_WHEN, "description": "default: the start; not after it"},
+        "capacity": {"type": "integer", "minimum": 1, "maximum": 1000, "description": "places (households)"},
+        "points": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "per attending household; at most the category's limit",
+        },
+        "category": {"type": "string", "description": "an award deed category's code"},
+        "served": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "a township's or the county's activity: the unit codes under it that it is open to "
+            "(default: all)",
+        },
+    },
+}
+SIGNUP = {
+    "type": "object",
+    "required": ["activity_id", "household_id", "status"],
+    "properties": {
+        "activity_id": {"type": "integer"},
+        "household_id": {"type": "integer"},
+        "member_name": {"type": "string"},
+        "status": {"type": "string", "enum": ["signed_up", "attended", "no_show"]},
+        "walk_in": {"type": "boolean", "description": "checked in by the organizer without a sign-up"},
+        "checked_in_at": {**_WHEN, "nullable": True},
+        "deed_id": {"type": "integer", "nullable": True, "description": "the deed the close recorded"},
+    },
+}
+_SIGNUP = {"$ref": "#/components/schemas/Signup"}
+ACTIVITY = {
+    "type": "object",
+    "required": ["id", "unit", "title", "starts_at", "ends_at", "capacity", "signed_up", "points", "status"],
+    "properties": {
+        "id": {"type": "integer"},
+        "unit": {"$ref": "#/components/schemas/Unit"},
+        "title": {"type": "string"},
+        "description": {"type": "string"},
+        "place": {"type": "string"},
+        "starts_at": _WHEN,
+        "ends_at": _WHEN,
+        "signup_deadline": _WHEN,
+        "capacity": {"type": "integer"},
+        "signed_up": {"type": "integer"},
+        "places_left": {"type": "integer"},
+        "points": {"type": "integer"},
+        "category": {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
+        "status": {"type": "string", "enum": ["open", "closed"]},
+        "served": {"type": "array", "items": {"type": "string"}},
+        "url": {"type": "string"},
+        "my_signup": {
+            **SIGNUP,
+            "nullable": True,
+            "description": "for a resident caller: their household's sign-up, or null",
+        },
+    },
+}
+_ACTIVITY = {"$ref": "#/components/schemas/Activity"}
+_ACTIVITY_ID = {"name": "activity_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_UNIT_CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+_SIGNED_UP = {"type": "object", "properties": {"signup": _SIGNUP, "activity": _ACTIVITY}}
+ACTIVITY_PATHS = {
+    "/units/{code}/activities": {
+        "get": {
+            "summary": "The open volunteer activities a unit's residents may join, soonest first "
+            "(a resident caller sees their own sign-up in each)",
+            "security": [{}, {"bearer": []}],
+            "parameters": [_UNIT_CODE],
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["unit", "items"],
+                        "properties": {"unit": {"type": "string"}, "items": {"type": "array", "items": _ACTIVITY}},
+                    }
+                ),
+                **_errors(404),
+            },
+        },
+        "post": {
+            "summary": "Post a volunteer activity on a unit (its admins; a township's may list the units it serves)",
+            "parameters": [_UNIT_CODE],
+            "requestBody": _body(ACTIVITY_IN),
+            "responses": {"201": _json(_ACTIVITY, "Posted"), **_errors(400, 401, 403, 404, 422)},
+        },
+    },
+    "/activities/{activity_id}/signups": {
+        "post": {
+            "summary": "A resident signs up their household (one place); the organizer passes household_id",
+            "description": "409 when full, closed, or past the sign-up deadline. Signing up again answers 200 "
+            "with the first sign-up.",
+            "parameters": [_ACTIVITY_ID],
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "household_id": {"type": "integer", "description": "the organizer's choice"},
+                                "member_name": {"type": "string", "maxLength": 50},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "201": _json(_SIGNED_UP, "Signed up"),
+                "200": _json(_SIGNED_UP, "Signed up before"),
+                **_errors(400, 401, 403, 404, 409, 422),
+            },
+        }
+    },
+    "/activities/{activity_id}/signups/me": {
+        "delete": {
+            "summary": "A resident cancels their household's sign-up (before the deadline); the place is freed",
+            "parameters": [_ACTIVITY_ID],
+            "responses": {"200": _json(_ACTIVITY), **_errors(401, 403, 404, 409)},
+        }
+    },
+    "/activities/{activity_id}/checkins": {
+        "post": {
+            "summary": "Check a household in: a resident sends the token of the organizer's rotating QR; the "
+            "organizer sends a card code (or card QR text) or household_id",
+            "description": "The token is good for its 30-second window and the next one. A second check-in "
+            "answers 200. The organizer may check in a household in reach that did not sign up while places "
+            "remain (walk_in).",
+            "parameters": [_ACTIVITY_ID],
+            "requestBody": _body(
+                {
+                    "type": "object",
+                    "properties": {
+                        "token": {"type": "string", "description": "the t= of the QR's URL"},
+                        "card": {"type": "string"},
+                        "household_id": {"type": "integer"},
+                    },
+                }
+            ),
+            "responses": {
+                "201": _json(_SIGNUP, "Checked in"),
+                "200": _json(_SIGNUP, "Checked in before"),
+                **_errors(400, 401, 403, 404, 409, 422),
+            },
+        }
+    },
+    "/activities/{activity_id}/close": {
+        "post": {
+            "summary": "After the start: confirm attendance; each household that came gets a deed of the "
+            "activity's points (on to the notice board), the others are recorded as no-shows",
+            "description": "Closing again creates nothing and answers the same lists.",
+            "parameters": [_ACTIVITY_ID],
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "attended": {
+                                    "type": "array",
+                                    "items": {"type": "integer"},
+                                    "description": "household ids that came (default: those checked in)",
+                                }
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "activity": _ACTIVITY,
+                            "attended": {"type": "array", "items": {"type": "integer"}},
+                            "no_show": {"type": "array", "items": {"type": "integer"}},
+                            "deeds_created": {"type": "integer"},
+                        },
+                    }
+                ),
+                **_errors(400, 401, 403, 404, 409, 422),
+            },
+        }
+    },
+}
+
+
 def document() -> dict:
     doc = _document()
     doc["paths"].update(CLAIM_PATHS)
+    doc["paths"].update(ACTIVITY_PATHS)
     doc["components"]["schemas"]["Claim"] = CLAIM
+    doc["components"]["schemas"]["Activity"] = ACTIVITY
+    doc["components"]["schemas"]["Signup"] = SIGNUP
     return doc
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from ..activities import service as activities
 from ..core.db import db
 from ..engagement import service as announcements
 from ..engagement import speech
@@ -48,6 +49,7 @@ def home_sections(user) -> dict:
             "entries": recent,
             "spoken": speech.passbook_text(account.id, account.balance),
             "announcements": announcements.for_unit(household.unit, user),
+            "activities": activities.open_for(household.unit, 5),
         }
     return sections
 
