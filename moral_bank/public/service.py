@@ -10,6 +10,7 @@ from ..engagement import speech
 from ..households import service as households
 from ..ledger import service as ledger
 from ..ledger.models import Account
+from ..shop import wishes
 from ..units import service as units
 from ..units.models import Unit
 
@@ -48,6 +49,7 @@ def home_sections(user) -> dict:
             "entries": recent,
             "spoken": speech.passbook_text(account.id, account.balance),
             "announcements": announcements.for_unit(household.unit, user),
+            "wish_news": wishes.news_for(household),
         }
     return sections
 
