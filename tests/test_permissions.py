@@ -24,7 +24,7 @@ from moral_bank.scoring import deeds, notices
 from moral_bank.scoring import service as scoring
 from moral_bank.scoring.models import Notice, NoticeLine, Objection
 from moral_bank.shop import service as shop
-from moral_bank.shop.models import Item, Redemption
+from moral_bank.shop.models import Item, Redemption, Shop, Wish
 
 from . import factories
 from .conftest import wipe
@@ -186,6 +186,17 @@ EXPECTED = {
     "api.create_claim": frozenset({"resident"}),
     "api.household_claims": ANY,
     "api.review_claim": A | {"scorer"},
+    "wishes.household_wishes": ANY,
+    "wishes.ask": frozenset({"resident"}),
+    "wishes.withdraw": frozenset({"resident"}),
+    "wishes.shop_wishes": A | {"clerk"},
+    "wishes.stocked": A | {"clerk"},
+    "wishes.declined": A | {"clerk"},
+    "api.create_wish": frozenset({"resident"}),
+    "api.shop_wishes": A | {"clerk"},
+    "api.wishes_stocked": A | {"clerk"},
+    "api.wishes_declined": A | {"clerk"},
+    "api.household_wishes": ANY,
 }
 
 # The same object routes pointed at another township's village: only the county admin reaches it.
@@ -278,6 +289,17 @@ OUTSIDE = {
     "claims.review",
     "api.household_claims",
     "api.review_claim",
+    "wishes.household_wishes",
+    "wishes.ask",
+    "wishes.withdraw",
+    "wishes.shop_wishes",
+    "wishes.stocked",
+    "wishes.declined",
+    "api.create_wish",
+    "api.shop_wishes",
+    "api.wishes_stocked",
+    "api.wishes_declined",
+    "api.household_wishes",
 }
 
 
@@ -322,6 +344,7 @@ def url_args(world, outside: bool) -> dict:
         "incident_id": db.session.scalar(select(Incident.id).where(Incident.unit_id == h.unit_id)),
         "announcement_id": db.session.scalar(select(Announcement.id).where(Announcement.unit_id == h.unit_id)),
         "claim_id": db.session.scalar(select(Claim.id).where(Claim.household_id == h.id)),
+        "wish_id": db.session.scalar(select(Wish.id).where(Wish.household_id == h.id)),
         **_shop_args(h),
     }
 
@@ -400,6 +423,7 @@ def make_world():
         _incident(village)
         _announcement(village)
     _claims(world)
+    _wishes(world)
     db.session.commit()
     return world
 
@@ -417,6 +441,14 @@ def _claims(world) -> None:
     for h in (world.h1, world.other_h):
         fields = {"happened_on": today(), "text": "帮邻居收玉米", "witness": "", "reported_on": today()}
         db.session.add(Claim(household=h, unit_id=h.unit_id, category=category, **fields))
+    db.session.flush()
+
+
+def _wishes(world) -> None:
+    """An open wish of H1 at its village's shop, and one of the other township's household at its own."""
+    for h in (world.h1, world.other_h):
+        s = db.session.scalar(select(Shop).where(Shop.unit_id == h.unit_id))
+        db.session.add(Wish(shop_id=s.id, household_id=h.id, name="酱油", key="酱油", asked_on=today()))
     db.session.flush()
 
 

@@ -383,3 +383,22 @@ def test_the_api_declines_with_a_reason(w, client):
     assert client.post(url, json={"key": "香烟"}, headers=clerk).status_code == 422
     assert client.post(url, json={"key": "香烟", "reason": "不售"}, headers=clerk).json["households"] == 1
     assert client.post(url, json={"key": "香烟", "reason": "不售"}, headers=bearer(w.far_clerk)).status_code == 403
+
+
+def test_bad_form_input_is_refused_on_the_form(w, login_as):
+    resident = login_as("resident")
+    url = f"/households/{w.h1.id}/wishes"
+    for data in (
+        {"shop": "abc", "name": "糖"},
+        {"shop": "99999", "name": "糖"},
+        {"shop": str(w.shop.id), "name": "糖" * 101},
+        {"shop": str(w.shop.id), "name": "糖", "note": "长" * 201},
+        {"shop": str(w.shop.id), "name": " "},
+    ):
+        assert resident.post(url, data=data).status_code == 422, data
+    ask(w, "酱油")
+    db.session.commit()
+    clerk = login_as("clerk")
+    for data in ({"key": "酱油", "item_id": "abc"}, {"key": "酱油", "item_id": "99999"}, {"key": "", "item_id": ""}):
+        assert clerk.post(f"/shops/{w.shop.id}/wishes/stocked", data=data).status_code == 302
+    assert db.session.scalar(select(func.count(Wish.id)).where(Wish.status == "open")) == 1

@@ -54,6 +54,7 @@ def create_wish(shop_id: int):
     found = db.session.get(Shop, shop_id)
     if found is None:
         raise NotFound(_("No shop has this id."), field="shop_id")
+    wishes.require_serves(found, household)
     body = _json_body()
     wish = wishes.ask(found, household, body.get("name"), body.get("note", ""), current_user)
     db.session.commit()

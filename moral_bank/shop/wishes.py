@@ -61,6 +61,11 @@ def _own(household: Household, actor) -> bool:
     return mine is not None and mine.id == household.id
 
 
+def require_serves(shop: Shop, household: Household) -> None:
+    if not shop.active or not serves(shop, household):
+        raise NotAllowed(_("This shop does not serve your village."), field="shop")
+
+
 def in_catalog(shop: Shop, key: str) -> Item | None:
     """The shop's item on sale under this (normalised) name, if any."""
     return next((i for i in items_of(shop, active_only=True) if normalise(i.name) == key), None)
@@ -112,8 +117,7 @@ def ask(shop: Shop, household: Household, name, note, actor) -> Wish:
     """A resident asks `shop` (one serving their household) for an item it does not sell."""
     if not _own(household, actor):
         raise NotAllowed(_("Only a resident of this household may add to its wish list."))
-    if not shop.active or not serves(shop, household):
-        raise NotAllowed(_("This shop does not serve your village."), field="shop")
+    require_serves(shop, household)
     name, note = _check(name, note)
     key = normalise(name)
     item = in_catalog(shop, key)
