@@ -13,7 +13,7 @@ from moral_bank.core.db import db, utcnow
 from moral_bank.core.errors import Conflict, DomainError, FieldErrors, NotAllowed
 from moral_bank.shop import service as shop
 from moral_bank.shop import wishes
-from moral_bank.shop.models import Wish
+from moral_bank.shop.models import Shop, Wish
 
 from . import factories
 
@@ -402,3 +402,12 @@ def test_bad_form_input_is_refused_on_the_form(w, login_as):
     for data in ({"key": "酱油", "item_id": "abc"}, {"key": "酱油", "item_id": "99999"}, {"key": "", "item_id": ""}):
         assert clerk.post(f"/shops/{w.shop.id}/wishes/stocked", data=data).status_code == 302
     assert db.session.scalar(select(func.count(Wish.id)).where(Wish.status == "open")) == 1
+
+
+def test_the_demo_shop_has_open_wishes(app, runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    village_shop = db.session.scalar(select(Shop).where(Shop.name == "山中村积分超市"))
+    groups = {g.name: g.count for g in wishes.open_groups(village_shop)}
+    assert groups == {"挂面": 3, "老花镜": 1}
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0  # twice: nothing more
+    assert wishes.open_count(village_shop) == 2 and sum(g.count for g in wishes.open_groups(village_shop)) == 4
