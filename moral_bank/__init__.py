@@ -50,6 +50,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .scoring.views import bp as scoring_bp
     from .shop.report_views import bp as shop_reports_bp
     from .shop.views import bp as shop_bp
+    from .shop.wish_views import bp as wishes_bp
     from .units.views import bp as units_bp
 
     for bp in (
@@ -68,6 +69,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         honors_public_bp,
         governance_bp,
         shop_reports_bp,
+        wishes_bp,
         incidents_bp,
         dashboards_bp,
         engagement_bp,

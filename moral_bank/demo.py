@@ -21,6 +21,8 @@ from .households import service as households
 from .scoring import deeds, notices, review, sheets
 from .scoring import service as scoring
 from .shop import service as shop
+from .shop import wishes
+from .shop.models import Wish
 from .units import service as units
 
 PASSWORD = "demo-2026"
@@ -350,6 +352,7 @@ def seed() -> list[tuple[str, str, str, str]]:
     resident = auth.by_username("wangsibao")
     seed_claims(resident)
     seed_activities(village, auth.by_username("shanzhong"))
+    seed_wishes(resident, village)
     if resident.phone is None:
         pins.set_pin(resident.member, RESIDENT_PHONE, RESIDENT_PIN, auth.by_username("shanzhong"))
     return LOGINS
@@ -413,6 +416,25 @@ def seed_activities(village, head) -> None:
     for code in came:
         attendance.check_in(held, households.by_code(village, code), head, "list")
     attendance.close(held, head)
+
+
+def seed_wishes(resident, village) -> None:
+    """Open wishes at the village shop: noodles asked for by three households (王四保 with a note), and
+    reading glasses by 王四保."""
+    household = wishes.household_of(resident)
+    if wishes.of_household(household):
+        return
+    s = next(x for x in shop.shops_of(village) if x.unit_id == village.id)
+    wishes.ask(s, household, "挂面", "要细的龙须面", resident)
+    wishes.ask(s, household, "老花镜", "", resident)
+    # Two more households asked for noodles (they have no login in the demo: rows as the service writes them).
+    for code, typed in (("SZ002", "挂面 "), ("SZ004", "挂面")):
+        other = households.by_code(village, code)
+        name = wishes.clean(typed)
+        db.session.add(
+            Wish(shop_id=s.id, household_id=other.id, name=name, key=wishes.normalise(name), asked_on=time.today())
+        )
+    db.session.flush()
 
 
 @click.command("seed-demo")

@@ -17,9 +17,10 @@ from moral_bank.core.db import db
 from moral_bank.engagement import doorplate
 from moral_bank.scoring import notices
 from moral_bank.shop import service as shop
+from moral_bank.shop.models import Wish
 
 from . import factories
-from .test_permissions import _activities, _announcement, _claims, _incident, _shop_args, _shops, endpoints
+from .test_permissions import _activities, _announcement, _claims, _incident, _shop_args, _shops, _wishes, endpoints
 
 # Field names the app's forms and API read, plus a few it never heard of.
 FIELDS = [
@@ -126,6 +127,9 @@ FIELDS = [
     "member_name",
     "attended",
     "t",
+    "note",
+    "key",
+    "item_id",
     "zzz",
 ]
 TEXT = st.one_of(
@@ -193,6 +197,8 @@ def url(app, world, endpoint: str) -> str:
     values["claim_id"] = db.session.scalar(select(Claim.id).where(Claim.household_id == world.h1.id))
     _activities(world)
     values["activity_id"] = db.session.scalar(select(Activity.id).where(Activity.unit_id == world.village.id))
+    _wishes(world)
+    values["wish_id"] = db.session.scalar(select(Wish.id).where(Wish.household_id == world.h1.id))
     if endpoint == "shop.cart":
         with app.test_request_context():
             cart = shop.Cart(values["shop_id"], world.h1.id, "card", None, "bad-input-cart")

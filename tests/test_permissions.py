@@ -28,7 +28,7 @@ from moral_bank.scoring import deeds, notices
 from moral_bank.scoring import service as scoring
 from moral_bank.scoring.models import Notice, NoticeLine, Objection
 from moral_bank.shop import service as shop
-from moral_bank.shop.models import Item, Redemption
+from moral_bank.shop.models import Item, Redemption, Shop, Wish
 
 from . import factories
 from .conftest import wipe
@@ -209,6 +209,17 @@ EXPECTED = {
     "api.cancel_my_signup": frozenset({"resident"}),
     "api.check_in_activity": A | {"resident"},
     "api.close_activity": A,
+    "wishes.household_wishes": ANY,
+    "wishes.ask": frozenset({"resident"}),
+    "wishes.withdraw": frozenset({"resident"}),
+    "wishes.shop_wishes": A | {"clerk"},
+    "wishes.stocked": A | {"clerk"},
+    "wishes.declined": A | {"clerk"},
+    "api.create_wish": frozenset({"resident"}),
+    "api.shop_wishes": A | {"clerk"},
+    "api.wishes_stocked": A | {"clerk"},
+    "api.wishes_declined": A | {"clerk"},
+    "api.household_wishes": ANY,
 }
 
 # The same object routes pointed at another township's village: only the county admin reaches it.
@@ -317,6 +328,17 @@ OUTSIDE = {
     "api.cancel_my_signup",
     "api.check_in_activity",
     "api.close_activity",
+    "wishes.household_wishes",
+    "wishes.ask",
+    "wishes.withdraw",
+    "wishes.shop_wishes",
+    "wishes.stocked",
+    "wishes.declined",
+    "api.create_wish",
+    "api.shop_wishes",
+    "api.wishes_stocked",
+    "api.wishes_declined",
+    "api.household_wishes",
 }
 
 
@@ -362,6 +384,7 @@ def url_args(world, outside: bool) -> dict:
         "announcement_id": db.session.scalar(select(Announcement.id).where(Announcement.unit_id == h.unit_id)),
         "claim_id": db.session.scalar(select(Claim.id).where(Claim.household_id == h.id)),
         "activity_id": db.session.scalar(select(Activity.id).where(Activity.unit_id == h.unit_id)),
+        "wish_id": db.session.scalar(select(Wish.id).where(Wish.household_id == h.id)),
         **_shop_args(h),
     }
 
@@ -441,6 +464,7 @@ def make_world():
         _announcement(village)
     _claims(world)
     _activities(world)
+    _wishes(world)
     db.session.commit()
     return world
 
@@ -469,6 +493,14 @@ def _activities(world) -> None:
         activities.post(
             village, {**fields, "capacity": 5, "points": 5, "category": "neighbours"}, world.users["county_admin"]
         )
+
+
+def _wishes(world) -> None:
+    """An open wish of H1 at its village's shop, and one of the other township's household at its own."""
+    for h in (world.h1, world.other_h):
+        s = db.session.scalar(select(Shop).where(Shop.unit_id == h.unit_id))
+        db.session.add(Wish(shop_id=s.id, household_id=h.id, name="酱油", key="酱油", asked_on=today()))
+    db.session.flush()
 
 
 def _incident(village) -> Incident:

@@ -1,7 +1,7 @@
 """lean write indexes
 
 Revision ID: 0022_lean_indexes
-Revises: 0020_activities
+Revises: 0021_wishes
 Create Date: 2026-11-26 09:12:00.409174
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0022_lean_indexes'
-down_revision = '0020_activities'
+down_revision = "0021_wishes"
 branch_labels = None
 depends_on = None
 

@@ -493,6 +493,133 @@ ACTIVITY_PATHS = {
     },
 }
 
+WISH = {
+    "type": "object",
+    "required": ["id", "shop_id", "household_id", "name", "key", "status"],
+    "properties": {
+        "id": {"type": "integer"},
+        "shop_id": {"type": "integer"},
+        "household_id": {"type": "integer"},
+        "name": {"type": "string", "description": "as typed"},
+        "key": {"type": "string", "description": "the name normalised (NFKC, spaces collapsed, case folded)"},
+        "note": {"type": "string"},
+        "status": {"type": "string", "enum": ["open", "stocked", "declined", "withdrawn"]},
+        "reason": {"type": "string", "description": "why the shop declined"},
+        "item_id": {"type": "integer", "nullable": True, "description": "the item the shop stocked"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "closed_at": {"type": "string", "format": "date-time", "nullable": True},
+        "seen": {"type": "boolean", "description": "the household has seen the shop's answer"},
+    },
+}
+_WISH = {"$ref": "#/components/schemas/Wish"}
+_WISH_KEY = {"type": "string", "description": "the item's key (or its name) as listed by GET"}
+_TOLD = _json(
+    {
+        "type": "object",
+        "properties": {
+            "shop_id": {"type": "integer"},
+            "status": {"type": "string"},
+            "households": {"type": "integer", "description": "how many households were told"},
+        },
+    }
+)
+WISH_PATHS = {
+    "/shops/{shop_id}/wishes": {
+        "post": {
+            "summary": "A resident asks a shop serving their household for an item it does not sell (wish list)",
+            "description": "409 when the shop already sells it (the message gives the price), when the household "
+            "has already asked for it, when the shop declined it in the last 30 days, or past 5 requests a day.",
+            "parameters": [SHOP_ID],
+            "requestBody": _body(
+                {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {
+                        "name": {"type": "string", "maxLength": 100},
+                        "note": {"type": "string", "maxLength": 200},
+                    },
+                }
+            ),
+            "responses": {"201": _json(_WISH, "Asked"), **_errors(400, 401, 403, 404, 409, 422)},
+        },
+        "get": {
+            "summary": "The shop's open requests grouped by item, with how many households asked; newest first",
+            "parameters": [SHOP_ID],
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "shop_id": {"type": "integer"},
+                            "items": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "key": {"type": "string"},
+                                        "name": {"type": "string"},
+                                        "households": {"type": "integer"},
+                                        "first_asked_at": {"type": "string", "format": "date-time"},
+                                        "last_asked_at": {"type": "string", "format": "date-time"},
+                                        "notes": {"type": "array", "items": {"type": "string"}},
+                                        "item_id": {
+                                            "type": "integer",
+                                            "nullable": True,
+                                            "description": "the shop's item on sale under this name",
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    }
+                ),
+                **_errors(401, 403, 404),
+            },
+        },
+    },
+    "/shops/{shop_id}/wishes/stocked": {
+        "post": {
+            "summary": "The shop now sells an item: every household waiting for it is told on its home page",
+            "parameters": [SHOP_ID],
+            "requestBody": _body(
+                {
+                    "type": "object",
+                    "required": ["key"],
+                    "properties": {
+                        "key": _WISH_KEY,
+                        "item_id": {"type": "integer", "description": "the shop's item (default: one with this name)"},
+                    },
+                }
+            ),
+            "responses": {"200": _TOLD, **_errors(400, 401, 403, 404, 409, 422)},
+        }
+    },
+    "/shops/{shop_id}/wishes/declined": {
+        "post": {
+            "summary": "The shop will not stock an item: every household waiting for it is told why",
+            "parameters": [SHOP_ID],
+            "requestBody": _body(
+                {
+                    "type": "object",
+                    "required": ["key", "reason"],
+                    "properties": {"key": _WISH_KEY, "reason": {"type": "string", "maxLength": 200}},
+                }
+            ),
+            "responses": {"200": _TOLD, **_errors(400, 401, 403, 404, 409, 422)},
+        }
+    },
+    "/households/{household_id}/wishes": {
+        "get": {
+            "summary": "A household's wish list: its requests and the shops' answers, open ones first",
+            "parameters": [HOUSEHOLD_ID],
+            "responses": {
+                "200": _json({"type": "object", "properties": {"items": {"type": "array", "items": _WISH}}}),
+                **_errors(401, 403, 404),
+            },
+        }
+    },
+}
+
 
 def document() -> dict:
     doc = _document()
@@ -501,6 +628,8 @@ def document() -> dict:
     doc["components"]["schemas"]["Claim"] = CLAIM
     doc["components"]["schemas"]["Activity"] = ACTIVITY
     doc["components"]["schemas"]["Signup"] = SIGNUP
+    doc["paths"].update(WISH_PATHS)
+    doc["components"]["schemas"]["Wish"] = WISH
     return doc
 
 

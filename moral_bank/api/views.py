@@ -689,4 +689,4 @@ def approve_honor(honor_id: int):
     return jsonify(_honor_json(honor))
 
 
-from . import activities, announcements, claims, governance  # noqa: E402, F401  (their routes join this blueprint)
+from . import activities, announcements, claims, governance, wishes  # noqa: E402, F401  (their routes join this blueprint)

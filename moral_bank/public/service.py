@@ -11,6 +11,7 @@ from ..engagement import speech
 from ..households import service as households
 from ..ledger import service as ledger
 from ..ledger.models import Account
+from ..shop import wishes
 from ..units import service as units
 from ..units.models import Unit
 
@@ -50,6 +51,7 @@ def home_sections(user) -> dict:
             "spoken": speech.passbook_text(account.id, account.balance),
             "announcements": announcements.for_unit(household.unit, user),
             "activities": activities.open_for(household.unit, 5),
+            "wish_news": wishes.news_for(household),
         }
     return sections
 

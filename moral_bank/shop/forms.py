@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
@@ -72,3 +72,33 @@ class CartForm(FlaskForm):
 
 class VoidForm(FlaskForm):
     reason = StringField(_l("Reason for voiding"), validators=[required(), max_length(200)])
+
+
+class WishForm(FlaskForm):
+    # Checked by shop/wishes.ask (the shop must serve the household; the name is not on sale there).
+    shop = SelectField(_l("Shop"), choices=[], validate_choice=False)
+    name = StringField(
+        _l("What would you like the shop to sell?"),
+        validators=[required(), max_length(100)],
+        render_kw={"autocomplete": "off", "maxlength": 100},
+    )
+    note = StringField(
+        _l("A note for the shop (optional)"),
+        validators=[Optional(), max_length(200)],
+        render_kw={"autocomplete": "off", "maxlength": 200},
+        description=_l("e.g. a brand or size"),
+    )
+
+
+class WishStockedForm(FlaskForm):
+    key = HiddenField(validators=[required(), max_length(100)])
+    item_id = SelectField(_l("Item on sale (optional)"), choices=[], validate_choice=False)
+
+
+class WishDeclineForm(FlaskForm):
+    key = HiddenField(validators=[required(), max_length(100)])
+    reason = StringField(
+        _l("Why not (the households read this)"),
+        validators=[required(), max_length(200)],
+        render_kw={"maxlength": 200},
+    )

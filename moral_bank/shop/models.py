@@ -1,6 +1,6 @@
 """The points shop (积分超市): shops, their items, stock movements and redemptions."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, UniqueConstraint
@@ -159,3 +159,61 @@ class RedemptionLine(db.Model):
     @property
     def amount(self) -> int:
         return self.qty * self.price
+
+
+WISH_STATUS_LABELS = {
+    "open": _l("Waiting for the shop"),
+    "stocked": _l("Now in the shop"),
+    "declined": _l("Not stocked"),
+    "withdrawn": _l("Withdrawn"),
+}
+WISH_STATUSES = tuple(WISH_STATUS_LABELS)
+
+
+class Wish(db.Model):
+    """A household asks a shop for an item it does not sell (心愿单). Requests for the same item are
+    grouped by `key`, the name normalised; the shop stocks or declines a whole group at once and each
+    asking household sees the outcome on its home page until it has looked (`seen_at`)."""
+
+    __tablename__ = "shop_wish"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({', '.join(repr(s) for s in WISH_STATUSES)})", name="status"),
+        # One open request per household, shop and item; a second (a double tap) is refused here too.
+        Index(
+            "uq_shop_wish_open",
+            "shop_id",
+            "household_id",
+            "key",
+            unique=True,
+            sqlite_where=db.text("status = 'open'"),
+            postgresql_where=db.text("status = 'open'"),
+        ),
+        # The shop's list: its open requests, by item.
+        Index("ix_shop_wish_shop_status_key", "shop_id", "status", "key"),
+        # The daily limit and the household's own list.
+        Index("ix_shop_wish_household_asked_on", "household_id", "asked_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"))
+    name: Mapped[str] = mapped_column(String(100))  # as typed (trimmed)
+    key: Mapped[str] = mapped_column(String(100))  # normalised: what groups requests
+    note: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    asked_on: Mapped[date]
+    asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reason: Mapped[str] = mapped_column(String(200), default="")  # why the shop declined
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("shop_item.id"))  # what it stocked
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the household saw the outcome
+
+    shop: Mapped[Shop] = relationship()
+    household: Mapped[Household] = relationship()
+    item: Mapped[Item | None] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return str(WISH_STATUS_LABELS[self.status])

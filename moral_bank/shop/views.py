@@ -18,7 +18,7 @@ from ..core.views import apply_form_error, commit_or_flash
 from ..households.models import Household
 from ..ledger import service as ledger
 from ..units.models import Unit
-from . import service
+from . import service, wishes
 from .forms import CartForm, ItemEditForm, ItemForm, ScanForm, ServedForm, ShopForm, StockForm, VoidForm
 from .models import Item, Redemption, Shop
 
@@ -109,6 +109,12 @@ def detail(shop_id: int):
         else:
             db.session.commit()
             flash(_("%(name)s added.", name=item.name), "success")
+            waiting = wishes.waiting_for(found, item.name)
+            if waiting:
+                flash(
+                    _("%(n)s households asked for %(name)s: tell them on the wish list.", n=waiting, name=item.name),
+                    "info",
+                )
             return redirect(url_for("shop.detail", shop_id=found.id))
     status = 422 if form.errors or form.form_errors else 200
     return render_template(
@@ -116,6 +122,7 @@ def detail(shop_id: int):
         shop=found,
         items=service.items_of(found),
         low=service.low_stock(found),
+        wished=wishes.open_count(found),
         form=form,
         served_form=ServedForm(data={"served": " ".join(u.code for u in found.served)}),
         can_admin=has_role(current_user, ADMINS, found.unit),
@@ -201,7 +208,17 @@ def catalog(shop_id: int):
     found = db.get_or_404(Shop, shop_id)
     if not found.active:
         abort(404)
-    response = make_response(render_template("shop/catalog.html", shop=found, items=service.items_of(found, True)))
+    household = wishes.household_of(current_user)
+    response = make_response(
+        render_template(
+            "shop/catalog.html",
+            shop=found,
+            items=service.items_of(found, True),
+            wished=wishes.most_wished(found),
+            may_wish=household is not None and service.serves(found, household),
+            household=household,
+        )
+    )
     if not current_user.is_authenticated:
         response.headers["Cache-Control"] = "public, max-age=60"
     return response
