@@ -240,6 +240,25 @@ def clerk_api(client, world):
     return {"Authorization": "Bearer " + response.json["token"]}
 
 
+def test_api_checkout_with_ids_out_of_range_is_refused_cleanly(client, world, clerk_api):
+    """Ids no database column holds (beyond 64 bits) are answered as unknown, not with a server error."""
+    s = shop.create_shop(world.village, "超市", [], world.users["unit_admin"])
+    soap = shop.add_item(s, "肥皂", 5, 20, 3, world.users["clerk"])
+    factories.award(world.h1, 50, "fund")
+    code = cards.current(world.h1).short_code
+    shop_id, soap_id = s.id, soap.id
+    db.session.commit()
+    headers = {**clerk_api, "Idempotency-Key": "huge-ids-0001"}
+    huge = 10**30
+    body = {"card": code, "shop_id": shop_id, "lines": [{"item_id": huge, "qty": 1}, {"item_id": soap_id, "qty": 1}]}
+    bad_item = client.post("/api/v1/redemptions", json=body, headers=headers)
+    assert bad_item.status_code == 422 and "lines.0.item_id" in bad_item.json["error"]["fields"]
+    bad_shop = client.post("/api/v1/redemptions", json={**body, "shop_id": huge}, headers=headers)
+    assert bad_shop.status_code == 404
+    assert ledger.household_account(world.h1.id).balance == 50
+    assert client.get(f"/api/v1/redemptions/{huge}", headers=clerk_api).status_code == 404
+
+
 def test_api_shop_items_stock_and_checkout(client, world, clerk_api):
     admin = client.post("/api/v1/tokens", json={"username": "unit_admin", "password": factories.PASSWORD}).json
     admin_h = {"Authorization": "Bearer " + admin["token"]}

@@ -22,6 +22,7 @@ from ..core.permissions import (
 )
 from ..core.time import month_of
 from ..core.views import paginate
+from ..core.web import MAX_ID
 from ..honors import service as honors
 from ..honors.models import Honor
 from ..households import service as households
@@ -152,6 +153,11 @@ def _unit(code: str, *roles: str):
         raise NotFound(_("No unit has the code %(code)s.", code=code), field="unit")
     require_unit(unit, *roles)
     return unit
+
+
+def _is_id(value) -> bool:
+    """An id a body may name: a whole number an id column can hold (no bool, no 10**30)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 def _json_body() -> dict:
@@ -580,7 +586,10 @@ def create_redemption():
     body = _json_body()
     shop_id = body.get("shop_id")
     # Light rows, not ORM objects, for the shop and the card: this is the checkout's hot path.
-    found_shop = shop.shop_ref(shop_id) if isinstance(shop_id, int) and not isinstance(shop_id, bool) else None
+    lines = body.get("lines")
+    item_ids = [line.get("item_id") for line in lines if isinstance(line, dict)] if isinstance(lines, list) else []
+    item_ids = [i for i in item_ids if _is_id(i)][:100]
+    found_shop = shop.shop_ref(shop_id, item_ids) if _is_id(shop_id) else None
     if found_shop is None:
         raise NotFound(_("No shop has this id."), field="shop_id")
     shop.require_clerk(found_shop, current_user)

@@ -19,6 +19,8 @@ from ..core.db import db, utcnow
 from ..core.errors import Conflict, DomainError
 from ..households.models import Household, mask_name
 from ..ledger import service as ledger
+from ..ledger.models import Account
+from ..scoring.models import UnitSettings
 from ..units.models import Unit, UnitRef
 from .models import Card, PhoneQrUse
 
@@ -150,11 +152,17 @@ _BY_VERSION = (
     .options(_WITH_HOUSEHOLD)
 )
 _HOUSEHOLDS, _UNITS, _CARDS = Household.__table__, Unit.__table__, Card.__table__
+_ACCOUNTS, _SETTINGS = Account.__table__, UnitSettings.__table__
 _REF_COLUMNS = (
     _HOUSEHOLDS.c.id.label("household_id"),
     _HOUSEHOLDS.c.unit_id,
     _UNITS.c.path.label("unit_path"),
     _UNITS.c.name.label("unit_name"),
+    select(_ACCOUNTS.c.id).where(_ACCOUNTS.c.household_id == _HOUSEHOLDS.c.id).scalar_subquery().label("account_id"),
+    select(_SETTINGS.c.pin_threshold)
+    .where(_SETTINGS.c.unit_id == _HOUSEHOLDS.c.unit_id)
+    .scalar_subquery()
+    .label("pin_threshold"),
 )
 _REF_BY_HOUSEHOLD = (
     select(*_REF_COLUMNS)
@@ -222,11 +230,14 @@ def resolve(code: str) -> Resolved:
 
 @dataclass(frozen=True)
 class HouseholdRef:
-    """What a checkout needs of a household, read without the ORM (its hot path)."""
+    """What a checkout needs of a household, read without the ORM (its hot path): with its ledger
+    account and its unit's PIN threshold setting (None: the default), read in the same query."""
 
     id: int
     unit_id: int
     unit: UnitRef
+    account_id: int
+    pin_threshold: int | None
 
 
 @dataclass(frozen=True)
@@ -250,7 +261,13 @@ def resolve_ref(code: str) -> Resolved:
         raise _unknown(how)
     if how != "phone" and row.revoked_at is not None:
         raise _revoked()
-    household = HouseholdRef(row.household_id, row.unit_id, UnitRef(row.unit_id, row.unit_path, row.unit_name))
+    household = HouseholdRef(
+        row.household_id,
+        row.unit_id,
+        UnitRef(row.unit_id, row.unit_path, row.unit_name),
+        row.account_id,
+        row.pin_threshold,
+    )
     return Resolved(household, None if how == "phone" else CardRef(row.card_id), nonce)
 
 

@@ -4,6 +4,7 @@ from flask import Flask, abort, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from .errors import json_error, register_error_handlers, wants_json
 from .extensions import login_manager
@@ -30,7 +31,20 @@ def _has_nul(data) -> bool:
     return False
 
 
+MAX_ID = 2**31 - 1  # the largest id an id column holds
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:…>` in every route: at most MAX_ID, so a longer number is a plain 404 rather than an
+    overflow in the database driver (SQLite refuses integers beyond 64 bits)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseId  # before any blueprint adds its routes
     from ..auth import service as auth_service
     from ..auth.models import ROLE_LABELS
     from ..units.models import KIND_LABELS

@@ -13,6 +13,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
@@ -147,6 +148,14 @@ def serves(shop: Shop, household: Household) -> bool:
     return path.startswith(shop.unit.path) or any(path.startswith(u.path) for u in shop.served)
 
 
+class CartItem(NamedTuple):
+    id: int
+    shop_id: int
+    name: str
+    price: int
+    active: bool
+
+
 @dataclass(frozen=True)
 class ShopRef:
     """What a checkout needs of a shop, read without the ORM (its hot path); `served` as Shop's."""
@@ -156,6 +165,8 @@ class ShopRef:
     account_id: int
     active: bool
     unit: UnitRef
+    # The cart's items read with the shop (by id, whichever shop they belong to).
+    items: tuple[CartItem, ...] = ()
 
     @property
     def served(self) -> list[UnitRef]:
@@ -163,11 +174,14 @@ class ShopRef:
 
 
 _UNITS = Unit.__table__
+_SHOPS, _ITEMS = Shop.__table__, Item.__table__
+# The shop and, on each row, one of the cart's items: one query for both.
 _SHOP_REF = (
-    select(Shop.__table__.c.id, Shop.__table__.c.unit_id, Shop.__table__.c.account_id, Shop.__table__.c.active)
-    .add_columns(_UNITS.c.path, _UNITS.c.name)
-    .join(_UNITS, _UNITS.c.id == Shop.__table__.c.unit_id)
-    .where(Shop.__table__.c.id == bindparam("shop_id"))
+    select(_SHOPS.c.id, _SHOPS.c.unit_id, _SHOPS.c.account_id, _SHOPS.c.active, _UNITS.c.path, _UNITS.c.name)
+    .add_columns(_ITEMS.c.id, _ITEMS.c.shop_id, _ITEMS.c.name, _ITEMS.c.price, _ITEMS.c.active)
+    .join(_UNITS, _UNITS.c.id == _SHOPS.c.unit_id)
+    .outerjoin(_ITEMS, _ITEMS.c.id.in_(bindparam("item_ids", expanding=True)))
+    .where(_SHOPS.c.id == bindparam("shop_id"))
 )
 _SERVED_UNITS = (
     select(_UNITS.c.id, _UNITS.c.path, _UNITS.c.name)
@@ -176,11 +190,14 @@ _SERVED_UNITS = (
 )
 
 
-def shop_ref(shop_id: int) -> ShopRef | None:
-    row = db.session.execute(_SHOP_REF, {"shop_id": shop_id}).first()
-    if row is None:
+def shop_ref(shop_id: int, item_ids: list[int] | None = None) -> ShopRef | None:
+    """The shop as a light row, with the items of `item_ids` that exist (for a checkout)."""
+    rows = db.session.execute(_SHOP_REF, {"shop_id": shop_id, "item_ids": item_ids or [0]}).all()
+    if not rows:
         return None
-    return ShopRef(row.id, row.unit_id, row.account_id, row.active, UnitRef(row.unit_id, row.path, row.name))
+    s = rows[0]
+    items = tuple(CartItem(*row[6:]) for row in rows if row[6] is not None)
+    return ShopRef(s[0], s[1], s[2], s[3], UnitRef(s[1], s[4], s[5]), items)
 
 
 def require_clerk(shop: Shop, actor) -> None:
@@ -270,7 +287,6 @@ def update_item(item: Item, changes: dict, actor=None, photo=None) -> Item:
 
 
 # The checkout's statements, built once (building a statement costs more than running it).
-_ITEMS = Item.__table__
 _TAKE = (
     _ITEMS.update()
     .where(_ITEMS.c.id == bindparam("item_id"), _ITEMS.c.stock + bindparam("delta") >= 0)
@@ -604,20 +620,21 @@ def redeem(
     _check_household(shop, household)
     # Plain rows, not ORM objects: this is the checkout's hot path.
     conn = db.session.connection()  # the same transaction, without the ORM's per-statement work
-    rows = conn.execute(
-        _CART, {"ids": [i for i, _q in wanted], "household_id": household.id, "unit_id": household.unit_id}
-    ).all()
-    items = {row.id: row for row in rows if row.shop_id == shop.id}
+    items, account_id, threshold = _cart(conn, shop, household, wanted)
     errors = []
-    for n, (item_id, _qty) in enumerate(wanted):
+    line_of = {}  # an item's first line in the request (wanted is merged and sorted by item)
+    for n, line in enumerate(lines):
+        line_of.setdefault(line["item_id"], n)
+    for item_id, _qty in wanted:
         item = items.get(item_id)
         if item is None:
-            errors.append((f"lines.{n}.item_id", _("This shop has no item with the id %(id)s.", id=item_id)))
+            errors.append(
+                (f"lines.{line_of[item_id]}.item_id", _("This shop has no item with the id %(id)s.", id=item_id))
+            )
         elif not item.active:
             errors.append((f"item_{item_id}", _("%(name)s is no longer sold.", name=item.name)))
     raise_field_errors(errors)
     total = sum(items[i].price * q for i, q in wanted)
-    account_id, threshold = rows[0].account_id, rows[0].threshold
     take_write_lock()
     if total > threshold:
         check_pin(db.session.get(Household, household.id), pin)  # the ORM household (a HouseholdRef here from the API)
@@ -693,6 +710,19 @@ def redeem(
     for item_id, qty in wanted:
         _move(item_id, items[item_id].name, -qty, "redemption", "", actor_id, redemption_id)
     return redemption, True
+
+
+def _cart(conn, shop, household, wanted) -> tuple[dict, int, int]:
+    """The cart's items of this shop by id, the household's account and the PIN threshold: already
+    read with the refs of an API checkout (ShopRef, cards.HouseholdRef), else one query."""
+    ids = [i for i, _q in wanted]
+    if isinstance(shop, ShopRef) and isinstance(household, cards.HouseholdRef):
+        items = {item.id: item for item in shop.items if item.shop_id == shop.id and item.id in ids}
+        threshold = PIN_THRESHOLD if household.pin_threshold is None else household.pin_threshold
+        return items, household.account_id, threshold
+    rows = conn.execute(_CART, {"ids": ids, "household_id": household.id, "unit_id": household.unit_id}).all()
+    items = {row.id: row for row in rows if row.shop_id == shop.id}
+    return items, (rows[0].account_id if rows else None), (rows[0].threshold if rows else PIN_THRESHOLD)
 
 
 def _redeem_pg(conn, fields, items, wanted, account_id, shop, household, memo, phone) -> tuple[Redemption, bool]:
