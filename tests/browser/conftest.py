@@ -1,11 +1,14 @@
 """A live server and a real headless Chromium (Debian's package), driven by Playwright."""
 
+import io
 import os
 import shutil
 import threading
 from pathlib import Path
 
 import pytest
+import segno
+from PIL import Image
 from werkzeug.serving import make_server
 
 from moral_bank.core.db import db
@@ -76,3 +79,53 @@ def page(browser, live_server):
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+WIDTH, HEIGHT, FRAMES = 640, 480, 30
+
+
+def card_video(url: str, path) -> None:
+    """The card's QR centred on a white 640 × 480 frame, as a YUV4MPEG2 4:2:0 file (Chromium loops it)."""
+    png = io.BytesIO()
+    segno.make(url, error="m").save(png, kind="png", scale=8, border=4)
+    qr = Image.open(png).convert("L")
+    frame = Image.new("RGB", (WIDTH, HEIGHT), "white")
+    frame.paste(qr, ((WIDTH - qr.width) // 2, (HEIGHT - qr.height) // 2))
+    y, cb, cr = frame.convert("YCbCr").split()
+    half = (WIDTH // 2, HEIGHT // 2)
+    planes = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F15:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(FRAMES):
+            out.write(b"FRAME\n" + planes)
+
+
+@pytest.fixture
+def camera_page(browser, live_server, tmp_path):
+    """camera_page(url, viewport) → a phone-sized page whose camera films the QR of `url` (Chromium's fake
+    camera playing card_video()), failing the test on any page error. Its own Chromium: the fake-camera
+    flags are given at launch."""
+    launched, errors = [], []
+
+    def open_page(url: str, viewport: dict):
+        video = tmp_path / "card.y4m"
+        card_video(url, video)
+        args = [
+            *LAUNCH_ARGS,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ]
+        chromium = browser.browser_type.launch(executable_path=CHROMIUM, args=args)
+        launched.append(chromium)
+        context = chromium.new_context(viewport=viewport, locale="zh-CN", base_url=live_server)
+        context.grant_permissions(["camera"])
+        pg = context.new_page()
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and not refused_form(msg) else None)
+        return pg
+
+    yield open_page
+    for chromium in launched:
+        chromium.close()
+    assert not errors, f"errors in the browser console: {errors}"

@@ -14,8 +14,7 @@ from moral_bank.core.db import db, utcnow
 from moral_bank.demo import DEED_CATEGORIES
 from moral_bank.scoring import deeds
 
-from .conftest import CHROMIUM, LAUNCH_ARGS, refused_form, screenshot
-from .test_shop_scan import card_video
+from .conftest import screenshot
 from .test_sign_in_flow import fits_the_screen, sign_in
 
 pytestmark = pytest.mark.browser
@@ -23,38 +22,8 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 740}
 
 
-@pytest.fixture
-def phone_camera(browser, live_server, tmp_path):
-    """phone_camera(url) → a 360 px page whose camera films the QR of `url` (its own Chromium: the
-    fake-camera flags are given at launch), failing the test on any page error."""
-    launched, errors = [], []
-
-    def open_page(url: str):
-        video = tmp_path / "check-in.y4m"
-        card_video(url, video)
-        args = [
-            *LAUNCH_ARGS,
-            "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}",
-        ]
-        chromium = browser.browser_type.launch(executable_path=CHROMIUM, args=args)
-        launched.append(chromium)
-        context = chromium.new_context(viewport=PHONE, locale="zh-CN", base_url=live_server)
-        context.grant_permissions(["camera"])
-        pg = context.new_page()
-        pg.on("pageerror", lambda exc: errors.append(str(exc)))
-        pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and not refused_form(msg) else None)
-        return pg
-
-    yield open_page
-    for chromium in launched:
-        chromium.close()
-    assert not errors, f"errors in the browser console: {errors}"
-
-
 def test_a_resident_signs_up_then_checks_in_by_scanning_the_rotating_qr(
-    page, phone_camera, browser, world, live_server, app
+    page, camera_page, browser, world, live_server, app
 ):
     for code, name, kind, limit in DEED_CATEGORIES:
         deeds.add_category(world.county, code, name, kind, limit)
@@ -103,7 +72,7 @@ def test_a_resident_signs_up_then_checks_in_by_scanning_the_rotating_qr(
     with app.test_request_context(base_url=live_server):
         url = attendance.checkin_url(db.session.get(Activity, activity_id))
     db.session.commit()
-    phone = phone_camera(url)
+    phone = camera_page(url, PHONE)
     sign_in(phone, "resident")
     phone.get_by_test_id("activity-scan-link").click()
     phone.get_by_test_id("scan-start").click()
