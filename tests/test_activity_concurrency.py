@@ -14,6 +14,7 @@ from moral_bank.core.errors import Conflict
 from moral_bank.scoring import deeds
 
 from . import factories
+from .concurrency import at_once, in_own_session
 from .test_ledger_concurrency import wide_app  # noqa: F401  (the fixture)
 
 HOUSEHOLDS = 30
@@ -47,33 +48,8 @@ def crowd(app):
 
 
 def _run(wide_app, work, n: int) -> Counter:  # noqa: F811
-    import threading
-
-    barrier, lock, outcomes = threading.Barrier(n), threading.Lock(), Counter()
-
-    def worker(i: int) -> None:
-        with wide_app.app_context():  # each thread its own app context and session
-            try:
-                barrier.wait()
-                outcome = work(i)
-                db.session.commit()
-            except Conflict as exc:
-                db.session.rollback()
-                outcome = f"refused: {exc.message}"
-            except Exception as exc:  # reported in the counts, so a failure names its cause
-                db.session.rollback()
-                outcome = f"error: {exc!r}"[:300]
-            finally:
-                db.session.remove()
-            with lock:
-                outcomes[outcome] += 1
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return outcomes
+    """work(i) on n threads at once, each in its own session; a refusal counts as "refused: <message>"."""
+    return at_once(n, in_own_session(wide_app, work, Conflict, lambda exc: f"refused: {exc.message}"))
 
 
 def _sign_up(activity_id: int, resident_ids: list[int]):

@@ -1,6 +1,5 @@
 """Concurrent postings never overspend and never post a key twice (both databases)."""
 
-import threading
 from collections import Counter
 
 import pytest
@@ -12,6 +11,7 @@ from moral_bank.ledger import service as ledger
 from moral_bank.ledger.models import Account, Transfer
 
 from . import factories
+from .concurrency import at_once, in_own_session
 from .conftest import make_app
 
 THREADS = 50
@@ -40,33 +40,8 @@ def funded(app):
 
 
 def run_threads(wide_app, work, n=THREADS) -> Counter:
-    barrier = threading.Barrier(n)
-    outcomes: Counter = Counter()
-    lock = threading.Lock()
-
-    def worker(i: int) -> None:
-        with wide_app.app_context():
-            try:
-                barrier.wait()
-                outcome = work(i)
-                db.session.commit()
-            except InsufficientBalance:
-                db.session.rollback()
-                outcome = "refused"
-            except Exception as exc:  # reported below so a failure names its cause
-                db.session.rollback()
-                outcome = f"error: {exc!r}"[:300]
-            finally:
-                db.session.remove()
-            with lock:
-                outcomes[outcome] += 1
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return outcomes
+    """work(i) on n threads at once, each in its own session; a refused debit counts as "refused"."""
+    return at_once(n, in_own_session(wide_app, work, InsufficientBalance, lambda _exc: "refused"))
 
 
 def test_fifty_threads_debiting_one_point_from_ten_succeed_exactly_ten_times(wide_app, funded):

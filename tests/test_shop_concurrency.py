@@ -13,6 +13,7 @@ from moral_bank.shop import service as shop
 from moral_bank.shop.models import Item, Redemption, Shop, StockMovement
 
 from . import factories
+from .concurrency import at_once
 from .test_ledger_concurrency import THREADS, run_threads, wide_app  # noqa: F401  (the fixture)
 
 assert THREADS == 50  # 2 clerks × 25 checkouts
@@ -93,7 +94,6 @@ def test_fifty_double_taps_of_one_cart_redeem_once(wide_app, till):  # noqa: F81
 def _api_checkouts(app_, till, key_of, n=THREADS) -> Counter:
     """`n` concurrent POST /api/v1/redemptions by the two clerks (the request path: on SQLite it reads
     first and takes the write lock only before it writes). Counts the answers by status code and id."""
-    import threading
 
     household_id, shop_id, soap_id, _oil, _clerks = till
     code = db.session.scalar(select(Card.short_code).where(Card.household_id == household_id))
@@ -103,27 +103,15 @@ def _api_checkouts(app_, till, key_of, n=THREADS) -> Counter:
         for c in (1, 2)
     ]
     body = {"card": code, "shop_id": shop_id, "lines": [{"item_id": soap_id, "qty": 1}]}
-    barrier, lock, outcomes = threading.Barrier(n), threading.Lock(), Counter()
 
-    def worker(i: int) -> None:
+    def checkout(i: int):
         headers = {"Authorization": f"Bearer {tokens[i % 2]}", "Idempotency-Key": key_of(i)}
-        barrier.wait()
-        try:
-            with app_.app_context():  # the tests' client commits the test's session before a request
-                answer = app_.test_client().post("/api/v1/redemptions", json=body, headers=headers)
-                db.session.remove()
-            outcome = (answer.status_code, answer.json["id"]) if answer.status_code < 300 else answer.status_code
-        except Exception as exc:  # reported in the counts, so a failure names its cause
-            outcome = f"error: {exc!r}"[:300]
-        with lock:
-            outcomes[outcome] += 1
+        with app_.app_context():  # the tests' client commits the test's session before a request
+            answer = app_.test_client().post("/api/v1/redemptions", json=body, headers=headers)
+            db.session.remove()
+        return (answer.status_code, answer.json["id"]) if answer.status_code < 300 else answer.status_code
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return outcomes
+    return at_once(n, checkout)
 
 
 @pytest.fixture
