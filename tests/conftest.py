@@ -1,11 +1,12 @@
 """Fixtures: app, client, runner, world, login_as. DATABASE_URL picks PostgreSQL."""
 
 import os
+from functools import cache
 
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 
 from moral_bank import create_app
 from moral_bank.core.db import db
@@ -87,15 +88,34 @@ def _app(db_url, tmp_path_factory):
 
 
 def wipe() -> None:
-    """Empty every table (a fresh database per test, much faster than re-creating it)."""
+    """Empty every table and restart every id sequence: a fresh database per test, much faster
+    than re-creating it."""
     db.session.rollback()
-    tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            conn.execute(_postgresql_wipe())
         else:
-            for t in tables:
+            for t in reversed(db.metadata.sorted_tables):
                 conn.execute(t.delete())
+
+
+@cache
+def _postgresql_wipe() -> TextClause:
+    """One server-side block: DELETE from each table that has a row (children first), then restart
+    each sequence that has been used. TRUNCATE costs several milliseconds per table on PostgreSQL however
+    few rows it holds (new files for the table and its indexes; 100-1000 ms for all of them, where
+    this block takes ~15 ms): a DELETE of a test's few rows is cheap, an empty table costs only
+    the EXISTS check. Sequences are checked
+    rather than tables, as a rolled-back insert uses up an id but leaves no row."""
+    deletes = "".join(
+        f'IF EXISTS (SELECT FROM "{t.name}") THEN DELETE FROM "{t.name}"; END IF;\n'
+        for t in reversed(db.metadata.sorted_tables)
+    )
+    restart = (
+        "PERFORM setval(format('%I.%I', schemaname, sequencename), start_value, false) FROM pg_sequences\n"
+        "WHERE schemaname = current_schema() AND last_value IS NOT NULL;\n"
+    )
+    return text(f"DO $wipe$ BEGIN\n{deletes}{restart}END $wipe$")
 
 
 @pytest.fixture
