@@ -6,7 +6,7 @@ from functools import cache
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import TextClause, text
+from sqlalchemy import TextClause, select, text
 
 from moral_bank import create_app
 from moral_bank.core.db import db
@@ -124,6 +124,61 @@ def _postgresql_wipe() -> TextClause:
         "WHERE schemaname = current_schema() AND last_value IS NOT NULL;\n"
     )
     return text(f"DO $wipe$ BEGIN\n{deletes}{restart}END $wipe$")
+
+
+class Snapshot:
+    """Every row of the database and every used sequence's position, taken now; restore() empties the
+    database and brings back exactly these rows (ids included, and the ids to come next) and an empty
+    cache: the same database as building those rows again, in a few ms instead of 100+ ms."""
+
+    def __init__(self) -> None:
+        db.session.commit()
+        with db.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                self.sql = _postgresql_copy(conn)
+            else:
+                self.rows = {}
+                for t in db.metadata.sorted_tables:  # parents first
+                    rows = conn.execute(select(t).order_by(*t.primary_key.columns)).mappings().all()
+                    if rows:
+                        self.rows[t] = [dict(r) for r in rows]
+
+    def restore(self) -> None:
+        from moral_bank.core.extensions import cache as app_cache
+
+        db.session.remove()
+        wipe()
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # straight to psycopg without parameters: no placeholders parsed, many statements allowed
+                conn.connection.driver_connection.execute(self.sql)
+            else:
+                for t, rows in self.rows.items():
+                    conn.execute(t.insert(), rows)
+        app_cache.clear()
+
+
+def _postgresql_copy(conn) -> str:
+    """The SQL that puts back every row and sequence position, written by the server itself (each
+    table's rows as JSON, read back into its row type): exact for every column type, and restored
+    in one round trip (an INSERT per row from Python took ~45 ms for the permission tests' world)."""
+    insert = text(
+        "SELECT format('INSERT INTO %I SELECT * FROM json_populate_recordset(NULL::%I, %L);', "
+        "CAST(:table AS text), CAST(:table AS text), CAST(:rows AS text))"
+    )
+    statements = []
+    for t in db.metadata.sorted_tables:  # parents first
+        order = ", ".join(f'x."{c.name}"' for c in t.primary_key.columns)
+        rows = conn.execute(text(f'SELECT json_agg(x ORDER BY {order})::text FROM "{t.name}" x')).scalar()
+        if rows is not None:
+            statements.append(conn.execute(insert, {"table": t.name, "rows": rows}).scalar())
+    sequences = conn.execute(
+        text(
+            "SELECT format('SELECT setval(%L, %s);', format('%I.%I', schemaname, sequencename), last_value)"
+            " FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+        )
+    ).scalars()
+    return "\n".join([*statements, *sequences])
 
 
 @pytest.fixture
