@@ -1,5 +1,6 @@
 """Every route × every role: who may use it. A route missing from the table fails."""
 
+from dataclasses import fields
 from datetime import timedelta
 
 import pytest
@@ -31,7 +32,7 @@ from moral_bank.shop import service as shop
 from moral_bank.shop.models import Item, Redemption, Shop, Wish
 
 from . import factories
-from .conftest import wipe
+from .conftest import Snapshot, wipe
 
 ROLES = ("anonymous", *ANY_ROLE)
 PUBLIC = frozenset(ROLES)
@@ -452,7 +453,34 @@ def verdict(response, api: bool) -> str:
     return "allowed"
 
 
-def make_world():
+def make_world() -> factories.World:
+    """The world of build_world(), built by the first test that needs it and restored from its
+    snapshot after that (~10 ms instead of ~130 ms: it is built over a thousand times)."""
+    if _built is None:
+        world = build_world()
+        globals()["_built"] = (Snapshot(), {f.name: _ids(getattr(world, f.name)) for f in fields(world)})
+        return world
+    snapshot, ids = _built
+    snapshot.restore()
+    return factories.World(**{name: _objects(value) for name, value in ids.items()})
+
+
+_built: tuple[Snapshot, dict] | None = None
+
+
+def _ids(value):
+    if isinstance(value, dict):
+        return {k: _ids(v) for k, v in value.items()}
+    return type(value), value.id
+
+
+def _objects(value):
+    if isinstance(value, dict):
+        return {k: _objects(v) for k, v in value.items()}
+    return db.session.get(*value)
+
+
+def build_world() -> factories.World:
     """The standard world, with H1 assigned to the scorer (a scorer rates only assigned households)
     and H1's sheet on the notice board with an objection."""
     world = factories.world()
@@ -510,8 +538,10 @@ def _incident(village) -> Incident:
 
 
 def fresh_world():
-    db.session.remove()
-    wipe()
+    """make_world() again, whatever the test changed since (a restore empties the database first)."""
+    if _built is None:
+        db.session.remove()
+        wipe()
     return make_world()
 
 
