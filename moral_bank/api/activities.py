@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from ..activities import attendance, service
 from ..activities.models import Activity, Signup
-from ..core.db import db
+from ..core.db import db, is_id
 from ..core.errors import DomainError, NotAllowed, NotFound
 from ..core.permissions import ADMINS, public, roles_required
 from ..households.models import Household
@@ -77,7 +77,7 @@ def _household_id(body: dict):
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise DomainError(_("household_id is a number."), field="household_id")
-    household = db.session.get(Household, value)
+    household = db.session.get(Household, value) if is_id(value) else None
     if household is None:
         raise NotFound(_("No household has this id."), field="household_id")
     return household

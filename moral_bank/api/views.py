@@ -7,7 +7,7 @@ from flask_login import current_user
 from ..auth import service as auth
 from ..cards import service as cards
 from ..core import permissions
-from ..core.db import db, late_write_lock
+from ..core.db import db, is_id, late_write_lock
 from ..core.errors import DomainError, NotFound, field_messages, json_error
 from ..core.extensions import limiter
 from ..core.permissions import (
@@ -22,7 +22,6 @@ from ..core.permissions import (
 )
 from ..core.time import month_of
 from ..core.views import paginate
-from ..core.web import MAX_ID
 from ..honors import service as honors
 from ..honors.models import Honor
 from ..households import service as households
@@ -155,11 +154,6 @@ def _unit(code: str, *roles: str):
     return unit
 
 
-def _is_id(value) -> bool:
-    """An id a body may name: a whole number an id column can hold (no bool, no 10**30)."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
-
-
 def _json_body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -220,7 +214,7 @@ def unit_assignments(code: str):
 
 def _household_in(body: dict) -> Household:
     household_id = body.get("household_id")
-    household = db.session.get(Household, household_id) if isinstance(household_id, int) else None
+    household = db.session.get(Household, household_id) if is_id(household_id) else None
     if household is None:
         raise DomainError(_("No household has this id."), field="household_id")
     return household
@@ -588,8 +582,8 @@ def create_redemption():
     # Light rows, not ORM objects, for the shop and the card: this is the checkout's hot path.
     lines = body.get("lines")
     item_ids = [line.get("item_id") for line in lines if isinstance(line, dict)] if isinstance(lines, list) else []
-    item_ids = [i for i in item_ids if _is_id(i)][:100]
-    found_shop = shop.shop_ref(shop_id, item_ids) if _is_id(shop_id) else None
+    item_ids = [i for i in item_ids if is_id(i)][:100]
+    found_shop = shop.shop_ref(shop_id, item_ids) if is_id(shop_id) else None
     if found_shop is None:
         raise NotFound(_("No shop has this id."), field="shop_id")
     shop.require_clerk(found_shop, current_user)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..core import audit, permissions, photos
-from ..core.db import db, utcnow
+from ..core.db import db, is_id, utcnow
 from ..core.errors import Conflict, DomainError, NotAllowed, raise_field_errors
 from ..core.time import today
 from ..households.models import Household, Member
@@ -59,8 +59,7 @@ def _check_fields(household: Household, fields: dict) -> tuple[list, dict]:
         errors.append(("witness", _("The witness's name may have at most 50 characters.")))
     member_id = fields.get("member_id")
     if member_id is not None and (
-        isinstance(member_id, bool)
-        or not isinstance(member_id, int)
+        not is_id(member_id)
         or db.session.scalar(select(Member.id).where(Member.id == member_id, Member.household_id == household.id))
         is None
     ):

@@ -53,6 +53,14 @@ class UTCDateTime(TypeDecorator):
 _WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+MAX_ID = 2**31 - 1  # the largest id an id column holds (PostgreSQL's integer)
+
+
+def is_id(value) -> bool:
+    """A whole number an id column can hold (not a bool, not 10**30): safe to look up."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_connect(dbapi_connection, connection_record):
     if type(dbapi_connection).__module__.split(".")[0] != "sqlite3":

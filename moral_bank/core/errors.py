@@ -2,6 +2,7 @@
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 
@@ -98,6 +99,21 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             return json_error(exc.status, exc.message, field_messages(exc))
         return render_template("errors/error.html", status=exc.status, message=exc.message), exc.status
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def out_of_range(exc: Exception):
+        # A number beyond what a column holds (SQLite's driver overflows, PostgreSQL refuses it) came
+        # from the request: the services check the ids and numbers they know of; this is the net.
+        if isinstance(exc, DataError) and "out of range" not in str(exc.orig):
+            return unhandled(exc)
+        from .db import db
+
+        db.session.rollback()
+        message = _("A number in the request is too large.")
+        if wants_json():
+            return json_error(400, message)
+        return render_template("errors/error.html", status=400, message=message), 400
 
     @app.errorhandler(Exception)
     def unhandled(exc: Exception):

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
+from .db import MAX_ID
 from .errors import json_error, register_error_handlers, wants_json
 from .extensions import login_manager
 from .i18n import LOCALES, html_lang
@@ -29,9 +30,6 @@ def _has_nul(data) -> bool:
     if isinstance(data, list):
         return any(_has_nul(v) for v in data)
     return False
-
-
-MAX_ID = 2**31 - 1  # the largest id an id column holds
 
 
 class DatabaseId(IntegerConverter):

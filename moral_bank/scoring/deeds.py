@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..core import audit
-from ..core.db import db
+from ..core.db import db, is_id
 from ..core.errors import DomainError, NotAllowed, raise_field_errors
 from ..core.time import today
 from ..households.models import Household, Member
@@ -107,7 +107,7 @@ def record_deed(
     elif day > today() or day < today() - timedelta(days=OLDEST_DAYS):
         errors.append(("date", _("The date must be within the past year, not in the future.")))
     if member_id is not None and (
-        not isinstance(member_id, int)
+        not is_id(member_id)
         or db.session.scalar(select(Member.id).where(Member.id == member_id, Member.household_id == household.id))
         is None
     ):

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..core import audit
-from ..core.db import db, utcnow
+from ..core.db import db, is_id, utcnow
 from ..core.errors import Conflict, DomainError, NotAllowed, raise_field_errors
 from ..core.time import to_local, today
 from ..households.models import Household
@@ -283,7 +283,7 @@ def stocked(shop: Shop, key, actor, item_id=None) -> int:
     key = _key(key)
     item = None
     if item_id not in (None, ""):
-        item = db.session.get(Item, item_id) if isinstance(item_id, int) and not isinstance(item_id, bool) else None
+        item = db.session.get(Item, item_id) if is_id(item_id) else None
         if item is None or item.shop_id != shop.id:
             raise DomainError(_("This shop has no such item."), field="item_id")
     else:
