@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 
 from moral_bank.auth import pins
 from moral_bank.cards import service as cards
+from moral_bank.core.audit import AuditLog
 from moral_bank.core.db import db
 from moral_bank.core.errors import DomainError, IdempotencyMismatch, InsufficientBalance, NotAllowed
 from moral_bank.ledger import service as ledger
@@ -257,6 +258,35 @@ def test_api_checkout_with_ids_out_of_range_is_refused_cleanly(client, world, cl
     assert bad_shop.status_code == 404
     assert ledger.household_account(world.h1.id).balance == 50
     assert client.get(f"/api/v1/redemptions/{huge}", headers=clerk_api).status_code == 404
+
+
+def test_a_refused_api_checkout_writes_nothing_and_leaves_the_phone_qr_unused(client, world, store, clerk_api):
+    """On PostgreSQL the API's checkout is one all-or-nothing statement in autocommit: a refusal must
+    leave no row behind (no redemption, no audit, no stock or balance move, the phone QR still good)."""
+    s, soap, oil, _rice = store
+    scoring.update_settings(world.village, {"pin_threshold": 10_000})
+    token = cards.phone_token(world.h1)
+    shop_id, soap_id, oil_id = s.id, soap.id, oil.id
+    db.session.commit()
+
+    def checkout(lines, key):
+        body = {"card": token, "shop_id": shop_id, "lines": lines}
+        return client.post("/api/v1/redemptions", json=body, headers={**clerk_api, "Idempotency-Key": key})
+
+    too_dear = checkout([{"item_id": oil_id, "qty": 2}], "refused-0001")  # 170 points of the 100
+    assert too_dear.status_code == 409 and "100" in too_dear.json["error"]["message"], too_dear.json
+    factories.award(world.h1, 1000, "more")
+    db.session.commit()
+    short = checkout([{"item_id": soap_id, "qty": 1}, {"item_id": oil_id, "qty": 3}], "refused-0002")  # 2 oil left
+    assert short.status_code == 409 and f"item_{oil_id}" in short.json["error"]["fields"], short.json
+    assert db.session.scalar(select(func.count(Redemption.id))) == 0
+    assert db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "shop.redeem")) == 0
+    assert _balance(world.h1) == 1100 and _stock(soap) == 20 and _stock(oil) == 2
+    done = checkout([{"item_id": soap_id, "qty": 1}, {"item_id": oil_id, "qty": 1}], "refused-0003")
+    assert done.status_code == 201 and done.json["balance_after"] == 1010, done.json
+    again = checkout([{"item_id": soap_id, "qty": 1}], "refused-0004")
+    assert again.status_code == 409 and "用过" in again.json["error"]["message"], again.json
+    assert _balance(world.h1) == 1010 and _stock(soap) == 19 and _stock(oil) == 1
 
 
 def test_api_shop_items_stock_and_checkout(client, world, clerk_api):

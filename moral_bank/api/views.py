@@ -7,7 +7,7 @@ from flask_login import current_user
 from ..auth import service as auth
 from ..cards import service as cards
 from ..core import permissions
-from ..core.db import db, is_id, late_write_lock
+from ..core.db import db, is_id, late_write_lock, single_statement_writes
 from ..core.errors import DomainError, NotFound, field_messages, json_error
 from ..core.extensions import limiter
 from ..core.permissions import (
@@ -573,6 +573,7 @@ def move_item_stock(shop_id: int, item_id: int):
 
 @bp.post("/redemptions")
 @late_write_lock
+@single_statement_writes
 @roles_required(*shop.CLERKS)
 def create_redemption():
     """A checkout, once per Idempotency-Key: a replay returns the first result (found when the key is
@@ -583,14 +584,15 @@ def create_redemption():
     lines = body.get("lines")
     item_ids = [line.get("item_id") for line in lines if isinstance(line, dict)] if isinstance(lines, list) else []
     item_ids = [i for i in item_ids if is_id(i)][:100]
-    found_shop = shop.shop_ref(shop_id, item_ids) if is_id(shop_id) else None
+    code = body.get("card") if isinstance(body.get("card"), str) else ""
+    card = cards.lookup(code)
+    found_shop, card_row = shop.shop_ref(shop_id, item_ids, card) if is_id(shop_id) else (None, None)
     if found_shop is None:
         raise NotFound(_("No shop has this id."), field="shop_id")
     shop.require_clerk(found_shop, current_user)
     key = request.headers.get("Idempotency-Key", "")
-    code = body.get("card") if isinstance(body.get("card"), str) else ""
     try:
-        found = cards.resolve_ref(code)
+        found = cards.ref_from_row(card, card_row)
     except DomainError:
         earlier = shop.replay(found_shop, key, body.get("lines"))
         if earlier is not None:

@@ -178,6 +178,7 @@ _REF_BY_SHORT_CODE = _REF_CARD.where(_CARDS.c.short_code == bindparam("short"))
 _REF_BY_VERSION = _REF_CARD.where(
     _CARDS.c.household_id == bindparam("household_id"), _CARDS.c.version == bindparam("version")
 )
+REF_QUERIES = {"phone": _REF_BY_HOUSEHOLD, "short": _REF_BY_SHORT_CODE, "signed": _REF_BY_VERSION}
 
 
 def _parse(code: str) -> tuple[str, object]:
@@ -245,30 +246,47 @@ class CardRef:
     id: int
 
 
-def resolve_ref(code: str) -> Resolved:
-    """resolve() for a checkout: the same checks and refusals, one Core query, light rows
-    (HouseholdRef, CardRef) instead of ORM objects."""
-    how, value = _parse(code)
-    nonce = None
-    if how == "phone":
-        household_id, nonce = _phone_household_id(value)
-        row = db.session.execute(_REF_BY_HOUSEHOLD, {"household_id": household_id}).first()
-    elif how == "short":
-        row = db.session.execute(_REF_BY_SHORT_CODE, {"short": value}).first()
-    else:
-        row = db.session.execute(_REF_BY_VERSION, {"household_id": value[0], "version": value[1]}).first()
+@dataclass(frozen=True)
+class Lookup:
+    """A scanned code parsed for a checkout: which query finds its household (`how`, `params`), or
+    the refusal to give (raised by ref_from_row, after the caller's own checks)."""
+
+    how: str | None
+    params: dict
+    nonce: str | None = None
+    refusal: DomainError | None = None
+
+
+def lookup(code: str) -> Lookup:
+    try:
+        how, value = _parse(code)
+        if how == "phone":
+            household_id, nonce = _phone_household_id(value)
+            return Lookup("phone", {"household_id": household_id}, nonce)
+    except DomainError as exc:
+        return Lookup(None, {}, refusal=exc)
+    if how == "short":
+        return Lookup("short", {"short": value})
+    return Lookup("signed", {"household_id": value[0], "version": value[1]})
+
+
+def ref_from_row(found: Lookup, row) -> Resolved:
+    """The light household (HouseholdRef, CardRef) of a looked-up code's row (a mapping of the REF_QUERIES
+    columns, or None when nothing matched); raises the code's refusal."""
+    if found.refusal is not None:
+        raise found.refusal
     if row is None:
-        raise _unknown(how)
-    if how != "phone" and row.revoked_at is not None:
+        raise _unknown(found.how)
+    if found.how != "phone" and row["revoked_at"] is not None:
         raise _revoked()
     household = HouseholdRef(
-        row.household_id,
-        row.unit_id,
-        UnitRef(row.unit_id, row.unit_path, row.unit_name),
-        row.account_id,
-        row.pin_threshold,
+        row["household_id"],
+        row["unit_id"],
+        UnitRef(row["unit_id"], row["unit_path"], row["unit_name"]),
+        row["account_id"],
+        row["pin_threshold"],
     )
-    return Resolved(household, None if how == "phone" else CardRef(row.card_id), nonce)
+    return Resolved(household, None if found.how == "phone" else CardRef(row["card_id"]), found.nonce)
 
 
 def public_view(household: Household) -> dict:

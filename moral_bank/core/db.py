@@ -1,6 +1,7 @@
 """The SQLAlchemy base with stable constraint names, and SQLite connection setup."""
 
 from datetime import UTC, datetime
+from functools import wraps
 
 from flask import current_app, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
@@ -79,6 +80,21 @@ def late_write_lock(view):
     write lock only at take_write_lock(): its reads then do not keep the other writers waiting."""
     view.late_write_lock = True
     return view
+
+
+def single_statement_writes(view):
+    """Mark a view whose writes are one all-or-nothing statement (the PostgreSQL checkout): on
+    PostgreSQL its connection runs in autocommit, which spares the BEGIN and COMMIT round trips.
+    Every statement it runs commits on its own, so it must not write anything that needs another
+    statement to be complete (a refused checkout writes nothing; a wrong PIN's count may stand)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if db.engine.dialect.name == "postgresql":  # before the first statement: the sign-in reads next
+            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 def _late(request_) -> bool:

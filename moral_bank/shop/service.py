@@ -18,7 +18,7 @@ from typing import NamedTuple
 from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import make_transient_to_detached
@@ -190,14 +190,31 @@ _SERVED_UNITS = (
 )
 
 
-def shop_ref(shop_id: int, item_ids: list[int] | None = None) -> ShopRef | None:
-    """The shop as a light row, with the items of `item_ids` that exist (for a checkout)."""
-    rows = db.session.execute(_SHOP_REF, {"shop_id": shop_id, "item_ids": item_ids or [0]}).all()
+def _with_card(how: str):
+    """_SHOP_REF with, on every row, the household a card lookup finds (columns c_*; NULL when none)."""
+    found = cards.REF_QUERIES[how].subquery("card")
+    return _SHOP_REF.add_columns(*(col.label("c_" + col.name) for col in found.c)).outerjoin(found, true())
+
+
+_SHOP_AND_CARD = {how: _with_card(how) for how in cards.REF_QUERIES}
+
+
+def shop_ref(shop_id: int, item_ids: list[int] | None = None, card: cards.Lookup | None = None):
+    """The shop as a light row, with the items of `item_ids` that exist (for a checkout), and, given a
+    card lookup, the row of the household it finds, in the same query: (ShopRef or None, card row)."""
+    params = {"shop_id": shop_id, "item_ids": item_ids or [0]}
+    if card is None or card.how is None:
+        rows = db.session.execute(_SHOP_REF, params).all()
+    else:
+        rows = db.session.execute(_SHOP_AND_CARD[card.how], {**params, **card.params}).all()
     if not rows:
-        return None
+        return None, None
     s = rows[0]
-    items = tuple(CartItem(*row[6:]) for row in rows if row[6] is not None)
-    return ShopRef(s[0], s[1], s[2], s[3], UnitRef(s[1], s[4], s[5]), items)
+    items = tuple(CartItem(*row[6:11]) for row in rows if row[6] is not None)
+    found = {k[2:]: v for k, v in s._mapping.items() if isinstance(k, str) and k.startswith("c_")}
+    if not any(v is not None for v in found.values()):
+        found = None
+    return ShopRef(s[0], s[1], s[2], s[3], UnitRef(s[1], s[4], s[5]), items), found
 
 
 def require_clerk(shop: Shop, actor) -> None:
@@ -726,7 +743,8 @@ def _cart(conn, shop, household, wanted) -> tuple[dict, int, int]:
 
 
 def _redeem_pg(conn, fields, items, wanted, account_id, shop, household, memo, phone) -> tuple[Redemption, bool]:
-    """redeem()'s writes on PostgreSQL: one statement (checkout_pg.CHECKOUT), then the same answers."""
+    """redeem()'s writes on PostgreSQL: one statement (checkout_pg.CHECKOUT) that writes all or nothing,
+    a phone QR's use included; then the same answers as the portable path."""
     from .checkout_pg import CHECKOUT
 
     total = fields["total"]
@@ -747,29 +765,28 @@ def _redeem_pg(conn, fields, items, wanted, account_id, shop, household, memo, p
             "now": fields["created_at"],
             "memo": memo[:500],
             "ip": (request.remote_addr or "") if has_request_context() else "cli",
+            "nonce": phone.phone_nonce if phone is not None else None,
             "item_ids": [i for i, _q in wanted],
             "names": [items[i].name for i, _q in wanted],
             "qtys": [q for _i, q in wanted],
             "prices": [items[i].price for i, _q in wanted],
         },
     ).one()
-    if row.redemption_id is None:  # the key was claimed before, or the balance is short
+    if row.redemption_id is None:  # nothing was written: a replay, or a refusal
         earlier = _earlier(fields["idempotency_key"], fields["digest"])
-        if earlier is None and row.balance_before < total:
+        if earlier is not None:
+            return earlier, False
+        if row.balance_before < total:
             raise _short(row.balance_before, total)
-        if earlier is None:
-            raise Conflict(_("This checkout is being confirmed at this moment; look at the receipts."))
-        return earlier, False
-    moved = set(row.moved_items or ())
-    for item_id, _qty in wanted:
-        if item_id not in moved:  # the request rolls back what the statement wrote
+        for item_id in row.short_items or ():
             left = conn.execute(select(Item.stock).where(Item.id == item_id)).scalar()
             raise InsufficientStock(
                 _("Only %(left)s of %(name)s left in stock.", left=left, name=items[item_id].name),
                 field=f"item_{item_id}",
             )
-    if phone is not None:
-        cards.consume(phone)
+        if row.covered and phone is not None:
+            raise cards.CardRefused(_("This phone code has been used already."), field="code")
+        raise Conflict(_("This checkout is being confirmed at this moment; look at the receipts."))
     ledger.expire_balances(account_id, shop.account_id)
     _expire_stock(*(i for i, _q in wanted))
     lines = [
