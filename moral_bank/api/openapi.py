@@ -9,8 +9,8 @@ def _json(schema: dict, description: str = "OK") -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _body(schema: dict) -> dict:
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
+def _body(schema: dict, required: bool = True) -> dict:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
 
 
 def _errors(*codes: int) -> dict:
@@ -399,20 +399,16 @@ ACTIVITY_PATHS = {
             "description": "409 when full, closed, or past the sign-up deadline. Signing up again answers 200 "
             "with the first sign-up.",
             "parameters": [_ACTIVITY_ID],
-            "requestBody": {
-                "required": False,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "properties": {
-                                "household_id": {"type": "integer", "description": "the organizer's choice"},
-                                "member_name": {"type": "string", "maxLength": 50},
-                            },
-                        }
-                    }
+            "requestBody": _body(
+                {
+                    "type": "object",
+                    "properties": {
+                        "household_id": {"type": "integer", "description": "the organizer's choice"},
+                        "member_name": {"type": "string", "maxLength": 50},
+                    },
                 },
-            },
+                required=False,
+            ),
             "responses": {
                 "201": _json(_SIGNED_UP, "Signed up"),
                 "200": _json(_SIGNED_UP, "Signed up before"),
@@ -458,23 +454,19 @@ ACTIVITY_PATHS = {
             "activity's points (on to the notice board), the others are recorded as no-shows",
             "description": "Closing again creates nothing and answers the same lists.",
             "parameters": [_ACTIVITY_ID],
-            "requestBody": {
-                "required": False,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "properties": {
-                                "attended": {
-                                    "type": "array",
-                                    "items": {"type": "integer"},
-                                    "description": "household ids that came (default: those checked in)",
-                                }
-                            },
+            "requestBody": _body(
+                {
+                    "type": "object",
+                    "properties": {
+                        "attended": {
+                            "type": "array",
+                            "items": {"type": "integer"},
+                            "description": "household ids that came (default: those checked in)",
                         }
-                    }
+                    },
                 },
-            },
+                required=False,
+            ),
             "responses": {
                 "200": _json(
                     {
