@@ -7,7 +7,7 @@ from functools import cache
 from werkzeug.security import generate_password_hash
 
 from moral_bank.auth.models import RoleAssignment, User
-from moral_bank.core.db import db
+from moral_bank.core.db import db, utcnow
 from moral_bank.households import service as households
 from moral_bank.households.models import Household
 from moral_bank.ledger import service as ledger
@@ -111,3 +111,27 @@ def notice_with_objection(w: World):
     objection = notices.object_to(notice, notice.lines[0].id, "李大妈", "13900001111", "分数偏高")
     db.session.commit()
     return notice, objection
+
+
+def balance(h) -> int:
+    """A household's balance, read from the database now."""
+    return ledger.current_balance(h.account.id)
+
+
+def publish_and_post(w) -> int:
+    """Publish the village's notice for this month, check it cannot post before its period ends, end
+    the period and post it. Returns how many lines posted."""
+    from moral_bank.core.errors import Conflict
+    from moral_bank.core.time import month_of
+    from moral_bank.scoring import notices
+
+    admin = w.users["unit_admin"]
+    notice = notices.publish(w.village, month_of(), admin)
+    try:
+        notices.post(notice, admin)
+    except Conflict:  # the notice period has not ended
+        pass
+    else:
+        raise AssertionError("a notice posted before its period ended")
+    notice.ends_at = utcnow() - timedelta(seconds=1)
+    return notices.post(notice, admin)

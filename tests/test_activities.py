@@ -14,13 +14,13 @@ from moral_bank.activities.models import Activity, Signup
 from moral_bank.cards import service as cards
 from moral_bank.core.db import db, utcnow
 from moral_bank.core.errors import Conflict, DomainError, FieldErrors, NotAllowed
-from moral_bank.core.time import month_of, zone
+from moral_bank.core.time import zone
 from moral_bank.demo import DEED_CATEGORIES
-from moral_bank.ledger import service as ledger
-from moral_bank.scoring import deeds, notices
+from moral_bank.scoring import deeds
 from moral_bank.scoring.models import Deed
 
 from . import factories
+from .factories import balance, publish_and_post
 
 EN = {"Accept-Language": "en"}
 
@@ -59,19 +59,6 @@ def under_way(activity: Activity) -> Activity:
     activity.signup_deadline = activity.starts_at
     db.session.flush()
     return activity
-
-
-def balance(h) -> int:
-    return ledger.current_balance(h.account.id)
-
-
-def publish_and_post(w) -> int:
-    admin = w.users["unit_admin"]
-    notice = notices.publish(w.village, month_of(), admin)
-    with pytest.raises(Conflict):  # the notice period has not ended
-        notices.post(notice, admin)
-    notice.ends_at = utcnow() - timedelta(seconds=1)
-    return notices.post(notice, admin)
 
 
 def far_resident(w):

@@ -16,18 +16,18 @@ from werkzeug.test import stream_encode_multipart
 from moral_bank.auth import service as auth
 from moral_bank.claims import service as claims
 from moral_bank.claims.models import Claim
-from moral_bank.core.db import db, utcnow
+from moral_bank.core.db import db
 from moral_bank.core.errors import Conflict, DomainError, FieldErrors, NotAllowed
 from moral_bank.core.photos import Photo
 from moral_bank.core.time import month_of, today
 from moral_bank.demo import DEED_CATEGORIES
-from moral_bank.ledger import service as ledger
 from moral_bank.ledger.models import Transfer
 from moral_bank.scoring import deeds, notices
 from moral_bank.scoring import service as scoring
 from moral_bank.scoring.models import Deed
 
 from . import factories
+from .factories import balance, publish_and_post
 
 
 @pytest.fixture
@@ -58,19 +58,6 @@ def fields(**changes) -> dict:
 
 def report(w, **changes) -> Claim:
     return claims.report(w.h1, fields(**changes), [], w.users["resident"])
-
-
-def balance(h) -> int:
-    return ledger.current_balance(h.account.id)
-
-
-def publish_and_post(w) -> int:
-    admin = w.users["unit_admin"]
-    notice = notices.publish(w.village, month_of(), admin)
-    with pytest.raises(Conflict):  # the notice period has not ended
-        notices.post(notice, admin)
-    notice.ends_at = utcnow() - timedelta(seconds=1)
-    return notices.post(notice, admin)
 
 
 # --- the path to the passbook -------------------------------------------------------------

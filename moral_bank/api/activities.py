@@ -10,8 +10,7 @@ from ..core.db import db, is_id
 from ..core.errors import DomainError, NotAllowed, NotFound
 from ..core.permissions import ADMINS, public, roles_required
 from ..households.models import Household
-from ..units import service as units
-from .views import _json_body, _unit, bp
+from .views import _any_unit, _json_body, _unit, bp
 
 
 def _when(moment) -> str | None:
@@ -87,9 +86,7 @@ def _household_id(body: dict):
 @public
 def unit_activities(code: str):
     """The open activities a unit's residents may join, soonest first; a resident's own sign-ups marked."""
-    unit = units.by_code(code)
-    if unit is None:
-        raise NotFound(_("No unit has the code %(code)s.", code=code), field="unit")
+    unit = _any_unit(code)
     listed = service.open_for(unit, 50)
     household = service.household_of(current_user) if current_user.is_authenticated else None
     mine = service.signup_statuses(listed, household)

@@ -2,16 +2,13 @@
 (on the API blueprint; imported by views.py so they are registered with it)."""
 
 from flask import jsonify, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.db import db
-from ..core.errors import NotFound
 from ..core.permissions import ADMINS, public, roles_required
 from ..engagement import service as announcements
 from ..engagement.models import Announcement
-from ..units import service as units
-from .views import _json_body, _unit, bp
+from .views import _any_unit, _json_body, _unit, bp
 
 
 def announcement_json(a: Announcement, unread: bool | None = None) -> dict:
@@ -39,9 +36,7 @@ def announcement_json(a: Announcement, unread: bool | None = None) -> dict:
 def unit_announcements(code: str):
     """The live announcements of a unit and of the areas above it, pinned first, newest first; the
     residents-only ones (and unread marks) for a caller with a login there."""
-    unit = units.by_code(code)
-    if unit is None:
-        raise NotFound(_("No unit has the code %(code)s.", code=code), field="unit")
+    unit = _any_unit(code)
     signed_in = current_user.is_authenticated
     listed = announcements.for_unit(unit, current_user if signed_in else None)
     items = [announcement_json(x.announcement, x.unread if signed_in else None) for x in listed]

@@ -96,10 +96,7 @@ def household_list():
     code = (request.args.get("unit") or "").strip()
     if not code:
         return json_error(400, _("Some fields are missing or wrong."), {"unit": [_("This field is required.")]})
-    unit = units.by_code(code)
-    if unit is None:
-        raise NotFound(_("No unit has the code %(code)s.", code=code), field="unit")
-    require_unit(unit, *STAFF)
+    unit = _unit(code, *STAFF)
     page = paginate(households.list_query(unit))
     return jsonify(_page_body(page, [_household_json(h, h.account.balance) for h in page.items]))
 
@@ -146,10 +143,16 @@ def domain_error(exc: DomainError):
 # --- scoring setup ---------------------------------------------------------------
 
 
-def _unit(code: str, *roles: str):
+def _any_unit(code: str):
+    """The unit with this code, for anyone (a 404 when there is none)."""
     unit = units.by_code(code)
     if unit is None:
         raise NotFound(_("No unit has the code %(code)s.", code=code), field="unit")
+    return unit
+
+
+def _unit(code: str, *roles: str):
+    unit = _any_unit(code)
     require_unit(unit, *roles)
     return unit
 
@@ -664,9 +667,7 @@ def _honor_json(h: Honor, public_view: bool = False) -> dict:
 @public
 def unit_honors(code: str):
     """The unit's honor roll of a period (its approved stars); the unit's admins also see the proposals."""
-    unit = units.by_code(code)
-    if unit is None:
-        raise NotFound(_("No unit has the code %(code)s.", code=code), field="unit")
+    unit = _any_unit(code)
     period = honors.parse_period(request.args.get("period") or honors.last_period("month")).text
     admin = permissions.has_role(current_user, ADMINS, unit)
     listed = honors.roll(unit, period, statuses=("proposed", "approved") if admin else ("approved",))
